@@ -1,0 +1,156 @@
+"""Print the single-page HTML build to PDF with Debian's Chromium (Playwright).
+
+No browser download: Playwright drives /usr/bin/chromium (or $CHROMIUM). Every
+request that would leave the machine is blocked and fails the print. The PDF gets
+a title page, a contents list, one outline entry per chapter, page x of y, and
+its metadata (title, author, subject, version).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from . import AUTHOR, SUBTITLE, TITLE, __version__
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise SystemExit("error: Debian's chromium is needed (apt-get install chromium); scripts/build installs it")
+    return path
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 (a free port) for the duration of the block."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def open_offline(b, url: str):
+    """A page that may only talk to 127.0.0.1; returns (page, blocked, console_errors)."""
+    ctx = b.new_context()
+    page = ctx.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    return page, blocked, errors
+
+
+WAIT_CHARTS = """() => Array.from(document.querySelectorAll('.cw-vis')).every(
+    el => el.querySelector('svg, canvas') || el.hasAttribute('data-error'))"""
+
+PREPARE_PRINT = """(meta) => {
+  // Chapters start on a new page; build a contents list from the chapter headings.
+  const heads = Array.from(document.querySelectorAll('h1')).filter(h => !h.closest('.cw-titlepage'));
+  const toc = document.createElement('nav');
+  toc.className = 'cw-print-toc';
+  toc.innerHTML = '<h2>Contents</h2>';
+  const ol = document.createElement('ol');
+  heads.forEach((h, i) => {
+    const sec = h.closest('section');
+    if (!sec.id) sec.id = 'cw-chapter-' + i;
+    if (i > 0) sec.style.breakBefore = 'page';
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = '#' + sec.id;
+    a.textContent = h.textContent.replace(/#$/, '').trim();
+    li.appendChild(a); ol.appendChild(li);
+  });
+  toc.appendChild(ol);
+  const tp = document.querySelector('.cw-titlepage');
+  tp.after(toc);
+  document.querySelectorAll('.toctree-wrapper').forEach(e => e.remove());
+  return heads.map(h => h.textContent.replace(/#$/, '').trim());
+}"""
+
+FOOTER = ('<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;display:flex;justify-content:space-between">'
+          f'<span>{TITLE} \u00b7 version {__version__}</span>'
+          '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
+
+
+def find_index(folder: Path) -> Path:
+    for cand in (folder / "index.html", folder / "book" / "index.html"):
+        if cand.exists():
+            return cand
+    raise SystemExit(f"error: no index.html in {folder}")
+
+
+def make_pdf(singlehtml: Path, out: Path) -> list[str]:
+    """Print ``singlehtml`` to ``out``; returns the chapter titles found."""
+    index = find_index(singlehtml)
+    if index.parent != singlehtml and not (index.parent / "_static").exists():
+        # jupyter-book's singlehtml with the root document in book/ links _static relative to book/.
+        shutil.copytree(singlehtml / "_static", index.parent / "_static")
+    with serve(singlehtml) as base, browser() as b:
+        page, blocked, errors = open_offline(b, f"{base}/{index.relative_to(singlehtml).as_posix()}")
+        page.wait_for_function(WAIT_CHARTS, timeout=60_000)
+        failed = page.eval_on_selector_all(".cw-vis[data-error]", "els => els.map(e => e.id + ': ' + e.dataset.error)")
+        if failed or blocked:
+            raise SystemExit(f"error: charts failed {failed} or requests left the machine {blocked}")
+        chapters = page.evaluate(PREPARE_PRINT, {})
+        page.emulate_media(media="print")
+        tmp = out.with_suffix(".raw.pdf")
+        page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
+                 display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
+                 margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+    _metadata(tmp, out)
+    tmp.unlink()
+    return chapters
+
+
+def _metadata(src: Path, dst: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(src)))
+    writer.add_metadata({"/Title": f"{TITLE} (version {__version__})", "/Author": AUTHOR,
+                         "/Subject": SUBTITLE, "/Keywords": f"fact-check; version {__version__}",
+                         "/Version": __version__, "/Creator": "cwreport (jupyter-book, Chromium)"})
+    with open(dst, "wb") as fh:
+        writer.write(fh)

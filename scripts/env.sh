@@ -1,0 +1,30 @@
+# Sourced by scripts/build and scripts/test: make sure everything the book needs is installed.
+# - a virtual environment in .venv from requirements.txt (+ constraints.txt for the full, pinned set);
+# - Debian's chromium (for the PDF and the browser tests), through apt when it is absent.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "error: Python 3.11 or newer is needed (found: $("$PYTHON" --version 2>&1))" >&2; exit 1
+fi
+
+stamp="$(cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$stamp" ]; then
+  echo "== installing Python packages into .venv (requirements.txt, constraints.txt)"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+  echo "$stamp" > "$VENV/.installed"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Debian's chromium (needed for the PDF and the browser tests)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
+export PATH="$VENV/bin:$PATH"
+export PYTHONHASHSEED=0
