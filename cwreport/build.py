@@ -35,11 +35,11 @@ def inputs_hash() -> str:
 
 
 def _jb(builder: str) -> None:
-    cmd = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(ROOT), "--path-output", str(STAGING),
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--path-output", str(STAGING),
            "--builder", builder, "-n", "-W", "--keep-going"]
-    print("==", " ".join(cmd[2:]), flush=True)
+    print("== jupyter-book", " ".join(cmd[1:]), flush=True)
     res = subprocess.run(cmd, cwd=ROOT)
-    if res.returncode != 0:
+    if res.returncode != 0 or not (STAGING / "_build" / builder / "index.html").exists() and builder == "html":
         raise SystemExit(f"error: the {builder} build failed (see the messages above); "
                          "previous outputs in _build/ were left as they were.")
 

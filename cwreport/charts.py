@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import textwrap
 
 import altair as alt
 
@@ -20,7 +21,7 @@ import altair as alt
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
-WIDTH = 620
+WIDTH = 560  # plot area, px; titles wrap to fit the book's text column
 
 
 def theme() -> dict:
@@ -32,7 +33,7 @@ def theme() -> dict:
             "padding": {"left": 4, "right": 12, "top": 8, "bottom": 4},
             "title": {"anchor": "start", "fontSize": 17, "fontWeight": 600, "color": "#1d1d1d",
                       "subtitleFontSize": 13, "subtitleColor": GREY, "subtitlePadding": 6,
-                      "offset": 14, "limit": WIDTH},
+                      "offset": 14},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": 400,
                      "titleColor": GREY, "labelColor": "#333", "gridColor": "#e6e6e6",
                      "domainColor": "#999", "tickColor": "#999"},
@@ -56,7 +57,7 @@ def figure(chart: alt.TopLevelMixin, *, title: str, subtitle: str, source: str,
         raise ValueError("a chart needs a title (the finding), a subtitle (the unit), a source and a text alternative")
     meta = {"source": source, "note": note or "", "alt": alt_text}
     return chart.properties(
-        title=alt.TitleParams(text=title, subtitle=[subtitle]),
+        title=alt.TitleParams(text=textwrap.wrap(title, 62), subtitle=textwrap.wrap(subtitle, 92)),
         description=alt_text,
         usermeta={"cwreport": meta},
     )
@@ -85,7 +86,8 @@ def render(spec: dict, **_metadata) -> dict:
         raise ValueError("chart without cwreport metadata: wrap it in cwreport.charts.figure(...)")
     cid = _chart_id(spec)
     title = spec.get("title", {})
-    title_text = title.get("text", "") if isinstance(title, dict) else str(title)
+    title_text = title.get("text", "") if isinstance(title, dict) else title
+    title_text = " ".join(title_text) if isinstance(title_text, list) else str(title_text)
     note = f' <span class="cw-note">Note: {html.escape(meta["note"])}</span>' if meta["note"] else ""
     body = (
         f'<figure class="cw-figure" id="fig-{cid}">'

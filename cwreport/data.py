@@ -100,11 +100,18 @@ def load(name: str) -> pd.DataFrame:
     return df
 
 
-def source_line(df_or_ids) -> str:
-    """A short 'Source:' line naming each publisher once, e.g. for a chart."""
+def source_line(df_or_ids, lead: str | None = None, most: int = 4) -> str:
+    """A short 'Source:' line for a chart: ``lead`` (e.g. the original data
+    producer), then up to ``most`` publishers, most-cited first."""
     if isinstance(df_or_ids, pd.DataFrame):
-        ids = [s["source_id"] for s in df_or_ids.attrs.get("sources", [])]
+        cells = df_or_ids["source_ids"] if "source_ids" in df_or_ids else []
+        ids = [i for cell in cells for i in split_ids(cell)]
     else:
         ids = list(df_or_ids)
-    pubs = list(dict.fromkeys(sources(ids)["publisher"]))
-    return "Source: " + "; ".join(pubs) + "."
+    pubs = sources(ids)["publisher"]  # validates the ids
+    ranked = pd.Series([sources().loc[i, "publisher"] for i in ids]).value_counts(sort=True)
+    ranked = sorted(ranked.index, key=lambda p: (-ranked[p], list(pubs).index(p)))
+    shown = ranked[:most]
+    more = len(ranked) - len(shown)
+    line = "; ".join(shown) + (f" and {more} other publishers (all listed in the data package)" if more else "")
+    return f"Source: {lead}, as reported by {line}." if lead else f"Source: {line}."

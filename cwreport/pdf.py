@@ -87,27 +87,34 @@ WAIT_CHARTS = """() => Array.from(document.querySelectorAll('.cw-vis')).every(
     el => el.querySelector('svg, canvas') || el.hasAttribute('data-error'))"""
 
 PREPARE_PRINT = """(meta) => {
-  // Chapters start on a new page; build a contents list from the chapter headings.
-  const heads = Array.from(document.querySelectorAll('h1')).filter(h => !h.closest('.cw-titlepage'));
+  // In the single-page build each chapter is the <section> after a <span id="document-...">.
+  const art = document.querySelector('article.bd-article') || document.body;
+  const root = art.querySelector('section');
+  const chapters = [root].concat(Array.from(art.querySelectorAll('span[id^="document-"]'))
+      .map(s => s.nextElementSibling).filter(e => e && e.tagName === 'SECTION'));
   const toc = document.createElement('nav');
   toc.className = 'cw-print-toc';
   toc.innerHTML = '<h2>Contents</h2>';
   const ol = document.createElement('ol');
-  heads.forEach((h, i) => {
-    const sec = h.closest('section');
-    if (!sec.id) sec.id = 'cw-chapter-' + i;
+  const titles = chapters.map((sec, i) => {
+    const h = sec.querySelector('h1, h2');
+    const title = h.textContent.replace(/#$/, '').trim();
     if (i > 0) sec.style.breakBefore = 'page';
     const li = document.createElement('li');
     const a = document.createElement('a');
-    a.href = '#' + sec.id;
-    a.textContent = h.textContent.replace(/#$/, '').trim();
+    a.href = '#' + sec.id; a.textContent = title;
     li.appendChild(a); ol.appendChild(li);
+    return title;
   });
   toc.appendChild(ol);
-  const tp = document.querySelector('.cw-titlepage');
+  toc.style.breakAfter = 'page';
+  // Title page first, then the contents; the book's own toctree list is not printed
+  // (in the single-page build the chapters themselves live inside its wrapper).
+  const tp = art.querySelector('.cw-titlepage');
+  root.querySelector('h1').before(tp);
   tp.after(toc);
-  document.querySelectorAll('.toctree-wrapper').forEach(e => e.remove());
-  return heads.map(h => h.textContent.replace(/#$/, '').trim());
+  art.querySelectorAll('.toctree-wrapper > p.caption, .toctree-wrapper > ul').forEach(e => e.remove());
+  return titles;
 }"""
 
 FOOTER = ('<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;display:flex;justify-content:space-between">'
@@ -116,7 +123,7 @@ FOOTER = ('<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;displa
 
 
 def find_index(folder: Path) -> Path:
-    for cand in (folder / "index.html", folder / "book" / "index.html"):
+    for cand in (folder / "book" / "index.html", folder / "index.html"):
         if cand.exists():
             return cand
     raise SystemExit(f"error: no index.html in {folder}")
@@ -135,20 +142,51 @@ def make_pdf(singlehtml: Path, out: Path) -> list[str]:
         if failed or blocked:
             raise SystemExit(f"error: charts failed {failed} or requests left the machine {blocked}")
         chapters = page.evaluate(PREPARE_PRINT, {})
+        headings = page.eval_on_selector_all(
+            "article h1, article h2, article h3, nav.cw-print-toc h2",
+            "els => els.map(e => e.textContent.replace(/#$/, '').trim())")
         page.emulate_media(media="print")
         tmp = out.with_suffix(".raw.pdf")
         page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
                  display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
                  margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
-    _metadata(tmp, out)
+    _metadata(tmp, out, headings)
     tmp.unlink()
     return chapters
 
 
-def _metadata(src: Path, dst: Path) -> None:
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _fix_outline(writer, headings: list[str]) -> None:
+    """Chromium's outline drops the space at a heading's line break and repeats a
+    heading split across pages; restore each title from the page's own headings."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    by_key = {_squash(h): h for h in headings}
+    root = writer._root_object.get("/Outlines")
+    stack = [root.get_object()["/First"]] if root is not None and "/First" in root.get_object() else []
+    while stack:
+        item = stack.pop().get_object()
+        title = str(item.get("/Title", ""))
+        key = _squash(title)
+        fixed = by_key.get(key)
+        if fixed is None and len(key) % 2 == 0 and key[: len(key) // 2] == key[len(key) // 2:]:
+            fixed = by_key.get(key[: len(key) // 2])
+        if fixed:
+            item[NameObject("/Title")] = TextStringObject(fixed)
+        if "/Next" in item:
+            stack.append(item["/Next"])
+        if "/First" in item:
+            stack.append(item["/First"])
+
+
+def _metadata(src: Path, dst: Path, headings: list[str] = ()) -> None:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(str(src)))
+    _fix_outline(writer, list(headings))
     writer.add_metadata({"/Title": f"{TITLE} (version {__version__})", "/Author": AUTHOR,
                          "/Subject": SUBTITLE, "/Keywords": f"fact-check; version {__version__}",
                          "/Version": __version__, "/Creator": "cwreport (jupyter-book, Chromium)"})

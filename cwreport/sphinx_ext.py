@@ -54,14 +54,41 @@ def _write_bundle(app, exc):
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     target = static / BUNDLE
-    stamp = f"/* vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} from vl-convert-python */\n"
+    stamp = f"/* wrapped in a function scope; vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} from vl-convert-python */\n"
     if not target.exists() or not target.read_text(encoding="utf-8").startswith(stamp):
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(stamp + vl_convert.javascript_bundle(vl_version="6.4"), encoding="utf-8")
+        body = vl_convert.javascript_bundle(vl_version="6.4")
+        # Its top-level const/let names (e.g. `_`) would clash with the theme's globals.
+        tmp.write_text(stamp + "(function(){\n" + body + "\n})();\n", encoding="utf-8")
         tmp.replace(target)
 
 
+def _no_cdn_mathjax(app):
+    """sphinx.ext.mathjax loads MathJax from a CDN on every page (myst-nb asks for
+    'always'). The book has no mathematics, so the loader is switched off; a page
+    that does contain math fails the build instead of reaching for the network."""
+    listeners = app.events.listeners.get("html-page-context", [])
+    for listener in list(listeners):
+        if getattr(listener.handler, "__module__", "") == "sphinx.ext.mathjax":
+            app.disconnect(listener.id)
+
+
+def _refuse_math(app, doctree, docname=None):
+    from docutils import nodes
+    from sphinx.errors import ExtensionError
+
+    if any(True for _ in doctree.findall(nodes.math)) or any(True for _ in doctree.findall(nodes.math_block)):
+        raise ExtensionError(f"{docname or 'a page'} contains math, but MathJax would load from a CDN: "
+                             "serve MathJax from the book itself before adding math")
+
+
+def _doctree_resolved(app, doctree, docname):
+    _refuse_math(app, doctree, docname)
+
+
 def setup(app):
+    app.connect("builder-inited", _no_cdn_mathjax)
+    app.connect("doctree-resolved", _doctree_resolved)
     app.connect("config-inited", _config_inited)
     app.connect("build-finished", _write_bundle)
     app.add_js_file(BUNDLE, priority=200)

@@ -1,0 +1,98 @@
+"""The data package: valid, documented, sourced, and saying what the chapter relies on."""
+import json
+
+import pandas as pd
+import pytest
+
+from cwreport import DATA, datapackage
+from cwreport.data import load, package, source_line, sources, split_ids
+from cwreport.validate import problems
+
+
+def test_package_is_valid():
+    found = problems()
+    assert found == [], "\n".join(map(str, found))
+
+
+def test_resource_sources_in_step_with_rows():
+    assert datapackage.main(["check"]) == 0
+
+
+@pytest.mark.parametrize("res", package()["resources"], ids=lambda r: r["name"])
+def test_resource_is_documented(res):
+    assert res.get("title") and res.get("description")
+    assert res.get("licenses"), f"{res['name']}: no licence"
+    for f in res["schema"]["fields"]:
+        assert f.get("description"), f"{res['name']}.{f['name']}: no description"
+        if f["type"] in ("integer", "number"):
+            assert f.get("unit"), f"{res['name']}.{f['name']}: numeric field without unit"
+            assert "minimum" in f.get("constraints", {}), f"{res['name']}.{f['name']}: no range"
+    if res["name"] != "sources":
+        assert res["sources"], f"{res['name']}: lists no sources"
+        for s in res["sources"]:
+            assert {"publisher", "title", "path", "date_published", "date_accessed"} <= set(s)
+
+
+def test_every_row_reaches_a_source_with_url_and_dates():
+    reg = sources()
+    for res in package()["resources"]:
+        if res["name"] == "sources":
+            continue
+        df = load(res["name"])
+        for i, cell in enumerate(df["source_ids"], start=2):
+            ids = split_ids(cell)
+            assert ids, f"data/{res['path']} line {i}: no source"
+            for sid in ids:
+                row = reg.loc[sid]
+                assert row["url"].startswith("http") and pd.notna(row["date_accessed"])
+
+
+def test_one_register_entry_per_url():
+    reg = sources()
+    dup = reg[reg["url"].duplicated(keep=False)].sort_values("url")
+    assert dup.empty, f"URLs listed twice in data/sources.csv:\n{dup[['source_id', 'url']]}"
+
+
+def test_seats_add_up_to_the_assembly():
+    seats = load("sk_assembly_seats_2024")
+    assert seats["total_seats"].sum() == 300
+    assert (seats["constituency_seats"] + seats["pr_seats"] == seats["total_seats"]).all()
+    assert seats["constituency_seats"].sum() == 254 and seats["pr_seats"].sum() == 46
+    assert seats.groupby("bloc")["total_seats"].sum().to_dict() == {"opposition": 192, "ruling": 108}
+
+
+def test_lifting_vote_record():
+    v = load("sk_assembly_votes").set_index("vote_id").loc["lift_martial_law"]
+    assert (v["present"], v["yes"], v["no"], v["threshold"]) == (190, 190, 0, 151)
+    assert v["result"] == "passed"
+
+
+def test_approval_series_covers_2024_and_the_crisis():
+    poll = load("sk_yoon_approval_gallup").sort_values("field_start")
+    assert poll["field_start"].min().year == 2024 and poll["field_end"].max() == pd.Timestamp("2024-12-12")
+    assert (poll["field_end"] >= poll["field_start"]).all()
+    assert poll.set_index("field_start").loc["2024-12-10", "approve_pct"] == 11
+    assert poll.set_index("field_start").loc["2024-11-05", "approve_pct"] == 17
+    assert len(poll) >= 30
+    months = set(poll["field_start"].dt.month)
+    assert months == set(range(1, 13)), f"months without a survey: {set(range(1, 13)) - months}"
+
+
+def test_night_timeline_order_and_key_moments():
+    night = load("sk_martial_law_night").set_index("event_id")
+    t = night["time_kst"]
+    need = {"declaration", "decree_in_force", "troops_land", "troops_enter_building", "session_opens", "vote", "cabinet_lifts"}
+    assert need <= set(t.index)
+    assert t["declaration"] < t["decree_in_force"] < t["troops_land"] < t["troops_enter_building"] < t["session_opens"] < t["vote"] < t["cabinet_lifts"]
+    assert t["decree_in_force"] == pd.Timestamp("2024-12-03 23:00")
+    assert (night["label"].str.len() <= 40).all()
+
+
+def test_source_line_names_lead_and_counts_the_rest():
+    poll = load("sk_yoon_approval_gallup")
+    line = source_line(poll, lead="Gallup Korea", most=2)
+    assert line.startswith("Source: Gallup Korea, as reported by ") and "other publishers" in line
+
+
+def test_descriptor_is_plain_json():
+    json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))

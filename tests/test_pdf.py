@@ -1,0 +1,53 @@
+"""The PDF: title page with version, contents, outline with every chapter, page numbers, charts."""
+from pypdf import PdfReader
+
+from cwreport import TITLE, __version__
+
+from conftest import chapter_titles
+
+
+def _reader(pdf_path):
+    return PdfReader(str(pdf_path))
+
+
+def test_title_page_carries_title_version_and_date(pdf_path):
+    text = _reader(pdf_path).pages[0].extract_text()
+    assert "Cold War 2.0, Part II" in text and f"Version {__version__}" in text and "built 20" in text
+
+
+def test_metadata(pdf_path):
+    meta = _reader(pdf_path).metadata
+    assert meta.title == f"{TITLE} (version {__version__})"
+    assert meta.author and meta.subject and meta["/Version"] == __version__
+
+
+def _outline_titles(items):
+    for it in items:
+        if isinstance(it, list):
+            yield from _outline_titles(it)
+        else:
+            yield it.title
+
+
+def test_outline_lists_every_chapter(pdf_path):
+    titles = [t.strip() for t in _outline_titles(_reader(pdf_path).outline)]
+    for chapter in chapter_titles().values():
+        assert chapter in titles, f"{chapter!r} not in the PDF outline {titles}"
+
+
+def test_contents_page_and_page_numbers(pdf_path):
+    r = _reader(pdf_path)
+    assert "Contents" in r.pages[1].extract_text()
+    n = len(r.pages)
+    assert n >= 8
+    assert f"page {n} of {n}" in r.pages[-1].extract_text()
+
+
+def test_charts_and_ledger_are_in_the_pdf(pdf_path):
+    text = "\n".join(p.extract_text() for p in _reader(pdf_path).pages)
+    flat = " ".join(text.split())
+    for phrase in ("Opposition parties won 192 of 300 seats", "Yoon's approval fell to 11%",
+                   "Troops broke into the Assembly 27 minutes", "Figure 3."):
+        assert phrase in flat, f"{phrase!r} missing from the PDF"
+    assert flat.count("sk1-") >= 30, "the claim ledger is not in the PDF"
+    assert "print(" not in flat and "glue(" not in flat, "code cells leaked into the PDF"
