@@ -11,6 +11,17 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "error: Python 3.11 or newer is needed (found: $("$PYTHON" --version 2>&1))" >&2; exit 1
 fi
 
+apt_install() {
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+  echo "== installing Debian's python3-venv"
+  apt_install python3-venv
+fi
+
 stamp="$(cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$stamp" ]; then
   echo "== installing Python packages into .venv (requirements.txt, constraints.txt)"
@@ -21,9 +32,7 @@ fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium (needed for the PDF and the browser tests)"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  apt_install chromium fonts-dejavu-core
 fi
 export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
 export PATH="$VENV/bin:$PATH"
