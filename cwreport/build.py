@@ -7,31 +7,80 @@ failed build leaves the previous outputs intact.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import ROOT, __version__
+from . import DATA, ROOT, __version__
 from .validate import problems
 
 BUILD = ROOT / "_build"
 STAGING = BUILD / "staging"
 CACHE = BUILD / ".jupyter_cache"
-STAMP = BUILD / ".inputs-hash"
+DEPS = BUILD / ".notebook-inputs.json"
 PDF_NAME = f"cold-war-2-part-2-fact-check-{__version__}.pdf"
 
 
-def inputs_hash() -> str:
-    """Hash of what notebooks read besides their own code: data/ and the package."""
+def notebook_inputs(nb_path: Path) -> list[Path]:
+    """The files a notebook reads besides its own code: the data resources it
+    ``load``s (plus the source register and descriptor), and the ledger if it uses it."""
+    import nbformat
+
+    from .data import resource
+
+    nb = nbformat.read(nb_path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    names = sorted(set(re.findall(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""", code)))
+    files = [DATA / resource(n)["path"] for n in names]
+    if re.search(r"\bledger\.", code):
+        files.append(DATA / resource("claims")["path"])
+    if files:
+        files += [DATA / resource("sources")["path"], DATA / "datapackage.json"]
+    return sorted(set(files))
+
+
+def _shared_inputs() -> list[Path]:
+    """What every notebook depends on: the shared package and the article."""
+    pkg = [p for p in sorted((ROOT / "cwreport").rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    return pkg + sorted((ROOT / "seeds").glob("*"))
+
+
+def dependency_hash(nb_path: Path) -> str:
     h = hashlib.sha256()
-    for folder in ("data", "cwreport", "seeds"):
-        for p in sorted((ROOT / folder).rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(ROOT)).encode())
-                h.update(p.read_bytes())
+    for p in _shared_inputs() + notebook_inputs(nb_path):
+        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def invalidate_stale(notebooks: list[Path]) -> list[Path]:
+    """Drop the cached execution of each notebook whose inputs changed since the
+    last successful build, so that exactly those notebooks are re-executed."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    known = json.loads(DEPS.read_text()) if DEPS.exists() else {}
+    stale = [nb for nb in notebooks if known.get(str(nb.relative_to(ROOT))) != dependency_hash(nb)]
+    if stale and CACHE.exists():
+        cache = get_cache(str(CACHE))
+        for nb in stale:
+            node = nbformat.read(nb, as_version=4)
+            while True:
+                try:
+                    rec = cache.match_cache_notebook(node)
+                except KeyError:
+                    break
+                cache.remove_cache(rec.pk)
+            print(f"== {nb.relative_to(ROOT)}: inputs changed since the last build, will re-execute", flush=True)
+    return stale
+
+
+def record_dependencies(notebooks: list[Path]) -> None:
+    DEPS.write_text(json.dumps({str(nb.relative_to(ROOT)): dependency_hash(nb) for nb in notebooks}, indent=1))
 
 
 def _jb(builder: str) -> None:
@@ -66,12 +115,10 @@ def main(argv=None) -> int:
         print(f"error: {len(found)} problem(s) in data/; nothing was built.", file=sys.stderr)
         return 1
     BUILD.mkdir(exist_ok=True)
-    digest = inputs_hash()
-    if CACHE.exists() and (not STAMP.exists() or STAMP.read_text() != digest):
-        print("== data or package changed since the last build: clearing the execution cache", flush=True)
-        shutil.rmtree(CACHE)
+    notebooks = sorted((ROOT / "book").glob("*.ipynb"))
+    invalidate_stale(notebooks)
     _jb("html")
-    STAMP.write_text(digest)
+    record_dependencies(notebooks)
     if "--html-only" in argv:
         _replace_dir(STAGING / "_build" / "html", BUILD / "html")
         print(f"== HTML in _build/html ({time.time() - t0:.0f} s)")
