@@ -96,3 +96,39 @@ def test_source_line_names_lead_and_counts_the_rest():
 
 def test_descriptor_is_plain_json():
     json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_impeachment_votes():
+    v = load("sk_assembly_votes").set_index("vote_id")
+    first, second = v.loc["impeach_yoon_1"], v.loc["impeach_yoon_2"]
+    assert first["result"] == "not counted" and first["present"] < first["threshold"] == 200
+    assert pd.isna(first["yes"]), "the 7 December ballots were never counted"
+    assert (second["yes"], second["no"], second["abstain"], second["invalid"]) == (204, 85, 3, 8)
+    assert second["yes"] + second["no"] + second["abstain"] + second["invalid"] == second["present"] == 300
+    assert second["threshold"] == 200 and second["result"] == "passed"
+
+
+def test_legal_timeline_key_dates():
+    legal = load("sk_legal_timeline").set_index("event_id")
+    assert legal.loc["yoon_impeached", "date"] == pd.Timestamp("2024-12-14")
+    assert legal.loc["ruling_removal", "date"] == pd.Timestamp("2025-04-04")
+    assert (legal.loc["ruling_removal", "date"] - legal.loc["yoon_impeached", "date"]).days == 111
+    assert legal["date"].max() >= pd.Timestamp("2026-01-01"), "the timeline must reach the latest developments"
+
+
+def test_election_2025_shares():
+    el = load("sk_presidential_election_2025").set_index("candidate")
+    assert el["vote_share_pct"].idxmax() == "Lee Jae-myung"
+    assert 99 <= el["vote_share_pct"].sum() <= 100.5
+
+
+def test_exports_customs_basis_and_shares_consistent():
+    ex = load("sk_exports_by_partner")
+    assert set(ex["basis"]) == {"customs"}
+    wide = ex.pivot(index="year", columns="partner", values="exports_usd_bn")
+    assert (wide["China"].dropna() < wide["World"].reindex(wide["China"].dropna().index)).all()
+    stated = ex.dropna(subset=["share_pct"])
+    stated = stated[stated["partner"] != "World"]
+    for r in stated.itertuples():
+        computed = r.exports_usd_bn / wide.loc[r.year, "World"] * 100
+        assert abs(computed - r.share_pct) < 0.6, f"{r.year} {r.partner}: stated {r.share_pct}% vs computed {computed:.1f}%"
