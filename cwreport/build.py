@@ -83,11 +83,43 @@ def record_dependencies(notebooks: list[Path]) -> None:
     DEPS.write_text(json.dumps({str(nb.relative_to(ROOT)): dependency_hash(nb) for nb in notebooks}, indent=1))
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def notebook_failures(reports: Path, since: float) -> list[str]:
+    """One line per notebook that failed to execute: the notebook, the cell, the error."""
+    import nbformat
+
+    out = []
+    for log in sorted(reports.rglob("*.err.log")):
+        if log.stat().st_mtime < since:
+            continue
+        text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
+        nb_rel = log.relative_to(reports).with_suffix("").with_suffix(".ipynb")
+        m = re.search(r"executing the following cell:\n-+\n(.*?)\n-+\n", text, re.S)
+        where = "a cell"
+        if m and (ROOT / nb_rel).exists():
+            nb = nbformat.read(ROOT / nb_rel, as_version=4)
+            for i, cell in enumerate(nb.cells, start=1):
+                if cell.cell_type == "code" and cell.source.strip() == m.group(1).strip():
+                    where = f"cell {i}"
+                    break
+        errors = [l.strip() for l in text.splitlines() if re.match(r"^\s*\w+(Error|Exception)\b.*:", l)]
+        out.append(f"error: {nb_rel}, {where} raised {errors[-1] if errors else 'an error'} (full traceback: {log})")
+    return out
+
+
 def _jb(builder: str) -> None:
     cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--path-output", str(STAGING),
            "--builder", builder, "-n", "-W", "--keep-going"]
     print("== jupyter-book", " ".join(cmd[1:]), flush=True)
+    started = time.time()
     res = subprocess.run(cmd, cwd=ROOT)
+    for line in notebook_failures(STAGING / "_build" / builder / "reports", started):
+        print(line, file=sys.stderr)
+    if res.returncode != 0:
+        # Sphinx would otherwise treat the failed pages as up to date next time.
+        shutil.rmtree(STAGING / "_build" / ".doctrees", ignore_errors=True)
     if res.returncode != 0 or not (STAGING / "_build" / builder / "index.html").exists() and builder == "html":
         raise SystemExit(f"error: the {builder} build failed (see the messages above); "
                          "previous outputs in _build/ were left as they were.")

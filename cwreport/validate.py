@@ -94,6 +94,26 @@ def quote_in_article(quote: str, article: str) -> bool:
     return True
 
 
+def _shape_checks(path: Path, rel: str) -> list[Problem]:
+    """A truncated file: no final line ending, or a quoted field that never closes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # reported by _frictionless
+    if not text:
+        return [Problem(rel, None, None, "file is empty")]
+    lines = text.count("\n") + 1
+    if not text.endswith("\n"):
+        return [Problem(rel, lines, None, "file ends in the middle of a line: truncated?")]
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as exc:
+        return [Problem(rel, reader.line_num, None, f"malformed CSV ({exc}): truncated or unbalanced quotes?")]
+    return []
+
+
 def _cross_checks(descriptor: Path, article: Path) -> list[Problem]:
     """Checks Frictionless cannot express: multi-id source links and quotes."""
     out: list[Problem] = []
@@ -109,6 +129,8 @@ def _cross_checks(descriptor: Path, article: Path) -> list[Problem]:
         known = {row.get("source_id", "") for _, row in _rows(base / res["sources"]["path"])}
     except (OSError, UnicodeDecodeError):
         return out
+    for r in pkg["resources"]:
+        out += _shape_checks(base / r["path"], f"data/{r['path']}")
     for r in pkg["resources"]:
         path = base / r["path"]
         names = [f["name"] for f in r.get("schema", {}).get("fields", [])]

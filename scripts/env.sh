@@ -34,6 +34,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium (needed for the PDF and the browser tests)"
   apt_install chromium fonts-dejavu-core
 fi
+if ! command -v ip >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
+  echo "== installing iproute2 and util-linux (the offline-build test cuts the network with unshare)"
+  apt_install iproute2 util-linux
+fi
 export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
 export PATH="$VENV/bin:$PATH"
 export PYTHONHASHSEED=0

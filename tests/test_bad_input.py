@@ -98,3 +98,28 @@ def test_validate_cli_exits_nonzero_with_message(pkg, capsys):
     assert main([str(pkg / "datapackage.json")]) == 1
     err = capsys.readouterr().err
     assert "line 2, column 'total_seats'" in err and "nothing was built" in err
+
+
+def test_truncated_file(pkg):
+    path = pkg / "sk_martial_law_night.csv"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # cut mid-row
+    assert any("sk_martial_law_night.csv, line" in m for m in messages(pkg)), messages(pkg)
+
+
+def test_extra_column(pkg):
+    path = pkg / "sk_assembly_votes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",surprise"] + [l + ",x" for l in lines[1:]]) + "\n", encoding="utf-8")
+    assert any("sk_assembly_votes.csv" in m and "surprise" in m for m in messages(pkg)), messages(pkg)
+
+
+def test_messages_are_not_tracebacks(pkg):
+    import subprocess
+    import sys
+
+    edit(pkg / "claims.csv", 4, "source_ids", "")
+    res = subprocess.run([sys.executable, "-m", "cwreport.validate", str(pkg / "datapackage.json")],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "claims.csv, line 4, column 'source_ids'" in res.stderr
