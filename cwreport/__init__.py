@@ -17,3 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SEEDS = ROOT / "seeds"
 ARTICLE = SEEDS / "000_814a5daf7bd827f4.txt"
+# The latest event the article mentions (the impeachment vote of 14 December 2024):
+# charts mark it as the article's vantage point.
+ARTICLE_LAST_EVENT = "2024-12-14"

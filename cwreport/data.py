@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -111,6 +112,11 @@ def source_line(df_or_ids, lead: str | None = None, most: int = 4) -> str:
     pubs = sources(ids)["publisher"]  # validates the ids
     ranked = pd.Series([sources().loc[i, "publisher"] for i in ids]).value_counts(sort=True)
     ranked = sorted(ranked.index, key=lambda p: (-ranked[p], list(pubs).index(p)))
+    if lead:  # the lead producer is named once, not again among its reporters
+        key = lambda s: re.sub(r"[^a-z]", "", s.lower().replace("u.s.", "us"))
+        ranked = [p for p in ranked if key(lead)[:12] not in key(p)]
+        if not ranked:
+            return f"Source: {lead}."
     shown = ranked[:most]
     more = len(ranked) - len(shown)
     line = "; ".join(shown) + (f" and {more} other publishers (all listed in the data package)" if more else "")

@@ -62,7 +62,8 @@ def test_each_chapter_has_charts_that_render_statically(nb):
     import vl_convert as vlc
 
     specs = list(_specs(nb))
-    assert len(specs) >= 3, f"{nb.name}: fewer than three charts in the committed outputs"
+    need = 3 if nb.stem == "sk1_night" else 2  # the foundation chapter promised three; every chapter at least two
+    assert len(specs) >= need, f"{nb.name}: fewer than {need} charts in the committed outputs"
     for spec in specs:
         meta = spec["usermeta"]["cwreport"]
         assert meta["source"].startswith("Source:") and meta["alt"] and spec["title"]["subtitle"]

@@ -40,7 +40,7 @@ def test_page_offline_and_error_free(loaded, rel):
 @pytest.mark.parametrize("rel", [f"{p.parent.name}/{p.stem}.html" for p in chapter_notebooks()])
 def test_every_chart_renders_svg(loaded, rel):
     charts = loaded[rel]["charts"]
-    assert len(charts) >= 3 and all(charts), f"{rel}: charts rendered {charts}"
+    assert len(charts) >= 2 and all(charts), f"{rel}: charts rendered {charts}"
 
 
 def test_footer_carries_version(loaded):
