@@ -117,6 +117,23 @@ PREPARE_PRINT = """(meta) => {
   return titles;
 }"""
 
+PRINT_WIDTH_PX = 688  # A4 (210 mm) less 2 x 14 mm margins, at 96 px per inch
+
+OVERFLOW = """() => {
+  const art = document.querySelector('article.bd-article') || document.body;
+  const right = art.getBoundingClientRect().right + 1;
+  const out = [];
+  art.querySelectorAll('table, .cw-figure svg').forEach(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > right) {
+      const sec = el.closest('section[id]');
+      const head = el.closest('.cell') ? (el.closest('.cell').querySelector('.cw-vis, table') ? '' : '') : '';
+      out.push((el.tagName.toLowerCase()) + ' in #' + (sec ? sec.id : '?') + ' (' + Math.round(r.right - right) + ' px too wide)');
+    }
+  });
+  return out;
+}"""
+
 FOOTER = ('<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;display:flex;justify-content:space-between">'
           f'<span>{TITLE} \u00b7 version {__version__}</span>'
           '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
@@ -146,6 +163,10 @@ def make_pdf(singlehtml: Path, out: Path) -> list[str]:
             "article h1, article h2, article h3, nav.cw-print-toc h2",
             "els => els.map(e => e.textContent.replace(/#$/, '').trim())")
         page.emulate_media(media="print")
+        page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
+        cut = page.evaluate(OVERFLOW)
+        if cut:
+            raise SystemExit("error: these tables or figures would be cut at the page edge in the PDF: " + "; ".join(cut))
         tmp = out.with_suffix(".raw.pdf")
         page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
                  display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
