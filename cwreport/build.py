@@ -7,6 +7,7 @@ failed build leaves the previous outputs intact.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
 import shutil
@@ -75,6 +76,8 @@ def invalidate_stale(notebooks: list[Path]) -> list[Path]:
                 except KeyError:
                     break
                 cache.remove_cache(rec.pk)
+            # Sphinx re-reads a page only if its source changed: touch it so that it does.
+            os.utime(nb)
             print(f"== {nb.relative_to(ROOT)}: inputs changed since the last build, will re-execute", flush=True)
     return stale
 
@@ -125,6 +128,15 @@ def _jb(builder: str) -> None:
                          "previous outputs in _build/ were left as they were.")
 
 
+def _tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and ".doctrees" not in p.parts and p.name != ".buildinfo":
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def _replace_dir(src: Path, dst: Path) -> None:
     tmp = dst.with_name(dst.name + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -159,13 +171,21 @@ def main(argv=None) -> int:
     from .pdf import make_pdf
 
     pdf_tmp = STAGING / PDF_NAME
-    make_pdf(STAGING / "_build" / "singlehtml", pdf_tmp)
+    single = STAGING / "_build" / "singlehtml"
+    digest = _tree_hash(single)
+    stamp = BUILD / ".pdf-input-hash"
+    if (BUILD / "pdf" / PDF_NAME).exists() and stamp.exists() and stamp.read_text() == digest:
+        print("== single-page HTML unchanged since the last PDF: keeping it", flush=True)
+        shutil.copy2(BUILD / "pdf" / PDF_NAME, pdf_tmp)
+    else:
+        make_pdf(single, pdf_tmp)
     _replace_dir(STAGING / "_build" / "html", BUILD / "html")
     out = BUILD / "pdf"
     out.mkdir(exist_ok=True)
     for old in out.glob("*.pdf"):
         old.unlink()
     shutil.copy2(pdf_tmp, out / PDF_NAME)
+    stamp.write_text(digest)
     print(f"== HTML in _build/html, PDF in _build/pdf/{PDF_NAME} ({time.time() - t0:.0f} s)")
     return 0
 

@@ -86,11 +86,17 @@ def _doctree_resolved(app, doctree, docname):
     _refuse_math(app, doctree, docname)
 
 
+def _page_scripts(app, pagename, templatename, context, doctree):
+    """Load the chart libraries only on pages that have charts."""
+    if "cw-vis" in (context.get("body") or ""):
+        app.add_js_file(BUNDLE, priority=200)
+
+
 def setup(app):
     app.connect("builder-inited", _no_cdn_mathjax)
     app.connect("doctree-resolved", _doctree_resolved)
     app.connect("config-inited", _config_inited)
     app.connect("build-finished", _write_bundle)
-    app.add_js_file(BUNDLE, priority=200)
+    app.connect("html-page-context", _page_scripts)
     app.add_css_file("cwreport.css")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

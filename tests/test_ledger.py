@@ -85,3 +85,19 @@ def test_table_escapes_text():
     finally:
         ledger.claims = orig
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_source_strings_are_escaped(monkeypatch):
+    import pandas as pd
+
+    evil = pd.DataFrame([{"source_id": "evil", "publisher": "<script>alert('pub')</script>",
+                          "title": "<script>alert('title')</script>", "url": "https://example.org/?a=1&b=\"2\"",
+                          "date_published": None, "date_accessed": None, "source_type": "secondary", "note": ""}]).set_index("source_id", drop=False)
+    monkeypatch.setattr(ledger, "sources", lambda ids=None: evil)
+    monkeypatch.setattr(ledger, "claims", lambda chapter=None: pd.DataFrame([{
+        "id": "x-01", "chapter": "x", "quote": "q", "claim_type": "fact", "verdict": "accurate", "later": None,
+        "finding": "f" * 50, "source_ids": "evil", "checked_on": None}]))
+    html = ledger.table("x")._repr_html_()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;pub&#x27;)&lt;/script&gt;" in html
+    assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;"' in html

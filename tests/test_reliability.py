@@ -2,6 +2,7 @@
 
 Each test works on a copy of the repository's tracked files, built with this environment's Python."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,26 @@ def test_two_builds_give_identical_html_and_outputs(offline_build):
     assert set(first["html"]) == set(second["html"])
     diff = [k for k in first["html"] if first["html"][k] != second["html"][k]]
     assert diff == [], f"pages differ between two builds: {diff}"
+
+
+def test_csv_edit_reexecutes_exactly_its_readers_and_updates_the_page(offline_build):
+    csv = offline_build / "data" / "sk_martial_law_night.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("Martial law declared", "Martial law proclaimed"), encoding="utf-8")
+    res = build(offline_build, "--html-only")
+    assert res.returncode == 0, res.stderr[-2000:]
+    log = res.stdout + res.stderr
+    ran = sorted(set(re.findall(r"book/(\w+)\.ipynb: Executing notebook", log)))
+    readers = sorted(p.stem for p in (offline_build / "book").glob("*.ipynb")
+                     if "sk_martial_law_night" in p.read_text(encoding="utf-8"))
+    assert ran == readers == ["sk1_night"], f"re-executed {ran}, readers {readers}"
+    page = (offline_build / "_build" / "html" / "book" / "sk1_night.html").read_text(encoding="utf-8")
+    assert "Martial law proclaimed" in page, "the page still shows the old data"
+
+
+def test_package_edit_reexecutes_every_notebook(offline_build):
+    mod = offline_build / "cwreport" / "prose.py"
+    mod.write_text(mod.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    res = build(offline_build, "--html-only")
+    assert res.returncode == 0, res.stderr[-2000:]
+    ran = set(re.findall(r"book/(\w+)\.ipynb: Executing notebook", res.stdout + res.stderr))
+    assert ran == {p.stem for p in (offline_build / "book").glob("*.ipynb")}
