@@ -131,6 +131,9 @@ def _jb(builder: str) -> None:
 def _tree_hash(folder: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if rel.parts[:2] == ("book", "_static"):  # the PDF step's copy of _static (see pdf.make_pdf)
+            continue
         if p.is_file() and ".doctrees" not in p.parts and p.name != ".buildinfo":
             h.update(str(p.relative_to(folder)).encode())
             h.update(p.read_bytes())
