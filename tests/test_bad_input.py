@@ -123,3 +123,8 @@ def test_messages_are_not_tracebacks(pkg):
                          capture_output=True, text=True)
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "claims.csv, line 4, column 'source_ids'" in res.stderr
+
+
+def test_missing_required_field(pkg):
+    edit(pkg / "claims.csv", 5, "finding", "")
+    assert any("claims.csv, line 5, column 'finding'" in m and "Constraint Error" in m for m in messages(pkg)), messages(pkg)
