@@ -168,12 +168,68 @@ def make_pdf(singlehtml: Path, out: Path) -> list[str]:
         if cut:
             raise SystemExit("error: these tables or figures would be cut at the page edge in the PDF: " + "; ".join(cut))
         tmp = out.with_suffix(".raw.pdf")
-        page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
-                 display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
-                 margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
-    _metadata(tmp, out, headings)
+        opts = dict(format="A4", print_background=True, outline=True, tagged=True,
+                    display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
+                    margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+        page.pdf(path=str(tmp), **opts)
+        # Second pass: the contents list gets page numbers from where the chapters landed.
+        starts = chapter_pages(tmp, chapters)
+        page.evaluate(TOC_NUMBERS, [starts.get(_squash(t), 0) + 1 for t in chapters])
+        page.pdf(path=str(tmp), **opts)
+        starts2 = chapter_pages(tmp, chapters)
+        if starts2 != starts:
+            raise SystemExit("error: adding page numbers to the contents moved the chapters; the PDF is inconsistent")
+        headers = {t: header_page(b, t) for t in chapters[1:]}
+    _metadata(tmp, out, headings, running=(chapters, starts, headers))
     tmp.unlink()
     return chapters
+
+
+TOC_NUMBERS = """(numbers) => {
+  document.querySelectorAll('nav.cw-print-toc li').forEach((li, i) => {
+    const span = document.createElement('span');
+    span.className = 'cw-toc-page';
+    span.textContent = numbers[i] ? String(numbers[i]) : '';
+    span.style.marginLeft = '1em';
+    li.style.display = 'flex';
+    li.style.justifyContent = 'space-between';
+    li.appendChild(span);
+  });
+}"""
+
+
+def chapter_pages(pdf: Path, chapters: list[str]) -> dict[str, int]:
+    """0-based page index where each chapter starts, from the PDF outline."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    wanted = {_squash(t) for t in chapters}
+    found: dict[str, int] = {}
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+                continue
+            key = _squash(it.title)
+            for k in (key, key[: len(key) // 2]):
+                if k in wanted and k not in found:
+                    found[k] = reader.get_destination_page_number(it)
+    walk(reader.outline)
+    return found
+
+
+def header_page(b, title: str) -> bytes:
+    """A transparent A4 page carrying only a running header, to lay over a chapter's pages."""
+    import html as _html
+
+    pg = b.new_page()
+    pg.set_content('<html><body style="margin:0"><div style="position:absolute;top:7mm;left:14mm;right:14mm;'
+                   'font:8px DejaVu Sans, sans-serif;color:#555;border-bottom:0.5px solid #bbb;padding-bottom:2px">'
+                   f'{_html.escape(title)}</div></body></html>')
+    data = pg.pdf(format="A4", print_background=False, margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
+    pg.close()
+    return data
 
 
 def _squash(text: str) -> str:
@@ -203,11 +259,21 @@ def _fix_outline(writer, headings: list[str]) -> None:
             stack.append(item["/First"])
 
 
-def _metadata(src: Path, dst: Path, headings: list[str] = ()) -> None:
+def _metadata(src: Path, dst: Path, headings: list[str] = (), running=None) -> None:
+    import io
+
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(str(src)))
     _fix_outline(writer, list(headings))
+    if running:  # running header: the chapter's title on every page after its first
+        chapters, starts, headers = running
+        bounds = sorted((starts[_squash(t)], t) for t in chapters[1:] if _squash(t) in starts)
+        for i, (first, title) in enumerate(bounds):
+            last = bounds[i + 1][0] if i + 1 < len(bounds) else len(writer.pages)
+            overlay = PdfReader(io.BytesIO(headers[title])).pages[0]
+            for n in range(first + 1, last):
+                writer.pages[n].merge_page(overlay)
     writer.add_metadata({"/Title": f"{TITLE} (version {__version__})", "/Author": AUTHOR,
                          "/Subject": SUBTITLE, "/Keywords": f"fact-check; version {__version__}",
                          "/Version": __version__, "/Creator": "cwreport (jupyter-book, Chromium)"})

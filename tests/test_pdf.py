@@ -55,3 +55,33 @@ def test_charts_and_ledger_are_in_the_pdf(pdf_path):
         assert phrase in flat, f"{phrase!r} missing from the PDF"
     assert flat.count("sk1-") >= 30, "the claim ledger is not in the PDF"
     assert "print(" not in flat and "glue(" not in flat, "code cells leaked into the PDF"
+
+
+def _chapter_starts(reader):
+    starts = {}
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+            elif _plain(it.title) not in starts:
+                starts[_plain(it.title)] = reader.get_destination_page_number(it)
+    walk(reader.outline)
+    return starts
+
+
+def test_contents_page_numbers_match_the_outline(pdf_path):
+    r = _reader(pdf_path)
+    contents = " ".join(_plain(r.pages[1].extract_text()).split())
+    starts = _chapter_starts(r)
+    for stem, title in chapter_titles().items():
+        page_no = starts[_plain(title)] + 1
+        assert f"{' '.join(_plain(title).split())} {page_no}" in contents, f"{title!r} should show page {page_no}"
+
+
+def test_running_header_names_the_chapter(pdf_path):
+    r = _reader(pdf_path)
+    starts = _chapter_starts(r)
+    for title in chapter_titles().values():
+        nxt = r.pages[starts[_plain(title)] + 1].extract_text()
+        assert " ".join(_plain(title).split())[:40] in " ".join(_plain(nxt).split()), f"no running header for {title!r}"
