@@ -274,6 +274,8 @@ def _metadata(src: Path, dst: Path, headings: list[str] = (), running=None) -> N
             overlay = PdfReader(io.BytesIO(headers[title])).pages[0]
             for n in range(first + 1, last):
                 writer.pages[n].merge_page(overlay)
+                writer.pages[n].compress_content_streams()  # merging leaves the page stream uncompressed
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # one copy of the header font
     writer.add_metadata({"/Title": f"{TITLE} (version {__version__})", "/Author": AUTHOR,
                          "/Subject": SUBTITLE, "/Keywords": f"fact-check; version {__version__}",
                          "/Version": __version__, "/Creator": "cwreport (jupyter-book, Chromium)"})
