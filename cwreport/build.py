@@ -140,6 +140,26 @@ def _tree_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+def write_downloads(site: Path, pdf: Path | None) -> None:
+    """The site's downloads: every CSV and the descriptor, the ledger as CSV and JSON, the PDF."""
+    from .data import load
+
+    dl = site / "downloads"
+    shutil.rmtree(dl, ignore_errors=True)
+    (dl / "data").mkdir(parents=True)
+    for p in sorted(DATA.iterdir()):
+        if p.is_file():
+            shutil.copy2(p, dl / "data" / p.name)
+    shutil.copy2(DATA / "claims.csv", dl / "claims.csv")
+    claims = load("claims")
+    records = json.loads(claims.to_json(orient="records", date_format="iso"))
+    (dl / "claims.json").write_text(json.dumps({"version": __version__, "claims": records}, ensure_ascii=False, indent=1),
+                                    encoding="utf-8")
+    if pdf is not None:
+        shutil.copy2(pdf, dl / PDF_NAME)
+        shutil.copy2(pdf, dl / "cold-war-2-part-2-fact-check.pdf")  # stable name for the front page's link
+
+
 def _replace_dir(src: Path, dst: Path) -> None:
     tmp = dst.with_name(dst.name + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -167,6 +187,7 @@ def main(argv=None) -> int:
     _jb("html")
     record_dependencies(notebooks)
     if "--html-only" in argv:
+        write_downloads(STAGING / "_build" / "html", None)
         _replace_dir(STAGING / "_build" / "html", BUILD / "html")
         print(f"== HTML in _build/html ({time.time() - t0:.0f} s)")
         return 0
@@ -182,6 +203,7 @@ def main(argv=None) -> int:
         shutil.copy2(BUILD / "pdf" / PDF_NAME, pdf_tmp)
     else:
         make_pdf(single, pdf_tmp)
+    write_downloads(STAGING / "_build" / "html", pdf_tmp)
     _replace_dir(STAGING / "_build" / "html", BUILD / "html")
     out = BUILD / "pdf"
     out.mkdir(exist_ok=True)

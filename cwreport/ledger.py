@@ -46,6 +46,62 @@ def badge(verdict: str) -> str:
             f'{html.escape(verdict)}</span>')
 
 
+ARTICLE_TITLE = "West versus Russia, emerging Cold War 2.0, PART II rest of the world"
+RATING = {v: i for i, v in enumerate(["inaccurate", "misleading", "mostly accurate", "accurate"], start=1)}
+
+
+def page_of(chapter: str) -> str:
+    """The HTML page (relative to the site root) of the chapter that checks a claim."""
+    from . import ROOT
+
+    hits = sorted((ROOT / "book").glob(f"{chapter}_*.ipynb"))
+    return f"book/{hits[0].stem}.html" if hits else f"book/{chapter}.html"
+
+
+def downloads(chapter: str) -> str:
+    """Links to the chapter's notebook and to every CSV it reads (copied into the site by the build)."""
+    from . import ROOT
+    from .build import notebook_inputs
+
+    hits = sorted((ROOT / "book").glob(f"{chapter}_*.ipynb"))
+    if not hits:
+        return ""
+    nb = hits[0]
+    links = [f'<a href="../_sources/book/{nb.name}" download>the notebook ({html.escape(nb.name)})</a>']
+    links += [f'<a href="../downloads/data/{p.name}" download>{html.escape(p.name)}</a>'
+              for p in notebook_inputs(nb) if p.suffix in (".csv", ".json")]
+    links.append('<a href="../downloads/claims.json" download>the whole ledger as JSON</a>')
+    return '<p class="cw-downloads"><strong>Download:</strong> ' + ", ".join(links) + ".</p>"
+
+
+def claim_review(r) -> dict:
+    """schema.org ClaimReview for one ledger row (Full Fact / Google fact-check markup)."""
+    from . import AUTHOR
+
+    rating = {"@type": "Rating", "alternateName": r.verdict}
+    if r.verdict in RATING:  # opinion and unverifiable are not on the true-false scale
+        rating.update(ratingValue=RATING[r.verdict], bestRating=4, worstRating=1)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{page_of(r.chapter)}#claim-{r.id}",
+        "claimReviewed": r.quote,
+        "datePublished": str(r.checked_on.date()) if hasattr(r.checked_on, "date") else str(r.checked_on),
+        "author": {"@type": "Organization", "name": AUTHOR},
+        "reviewRating": rating,
+        "reviewBody": r.finding,
+        "itemReviewed": {"@type": "Claim", "appearance": {"@type": "OpinionNewsArticle", "headline": ARTICLE_TITLE,
+                                                          "datePublished": "2024-12"}},
+    }
+
+
+def _ld(r) -> str:
+    import json
+
+    s = json.dumps(claim_review(r), ensure_ascii=False, sort_keys=True)
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 class _HTML:
     """Minimal display object: HTML for the book, plain text for consoles."""
 
@@ -82,7 +138,8 @@ def table(chapter: str) -> _HTML:
             f'<td>{badge(r.verdict)}' + (f'<div class="cw-later">{later}</div>' if later else "") + '</td>'
             f'<td class="cw-finding">{html.escape(r.finding)}<div class="cw-src">{"; ".join(links)}</div></td></tr>'
         )
+    reviews = "".join(f'<script type="application/ld+json">{_ld(r)}</script>' for r in df.itertuples(index=False))
     head = "<tr><th>Claim</th><th>What the article says</th><th>Verdict</th><th>What the record shows</th></tr>"
-    body = f'<table class="cw-ledger"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    body = downloads(chapter) + f'<table class="cw-ledger"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{reviews}'
     text = "\n".join(f"{r.id} [{r.verdict}] {r.quote[:70]}" for r in df.itertuples(index=False))
     return _HTML(body, text)

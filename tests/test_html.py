@@ -59,3 +59,36 @@ def test_no_external_references_in_any_page(html_dir):
         html = page.read_text(encoding="utf-8")
         assert not EXTERNAL.search(html), f"{page.relative_to(html_dir)} loads from another host"
         assert "cdn.jsdelivr" not in html and "mathjax" not in html.lower()
+
+
+def test_claimreview_jsonld_one_per_claim(html_dir):
+    import json
+
+    from cwreport import ledger
+
+    claims = ledger.claims()
+    for nb in chapter_notebooks():
+        page = (html_dir / "book" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)]
+        chapter = nb.stem.split("_")[0]
+        expected = claims[claims["chapter"] == chapter]
+        assert len(blocks) == len(expected), f"{nb.stem}: {len(blocks)} ClaimReview objects for {len(expected)} claims"
+        for b, (_, row) in zip(blocks, expected.iterrows()):
+            assert b["@type"] == "ClaimReview" and b["itemReviewed"]["@type"] == "Claim"
+            assert b["claimReviewed"] == row["quote"] and b["reviewRating"]["alternateName"] == row["verdict"]
+            assert b["url"] == f"book/{nb.stem}.html#claim-{row['id']}" and b["datePublished"]
+            assert f'id="claim-{row["id"]}"' in page, "the ClaimReview url must point at an anchor on the page"
+
+
+def test_download_links_resolve(html_dir):
+    pages = [html_dir / "book" / "index.html"] + [html_dir / "book" / f"{nb.stem}.html" for nb in chapter_notebooks()]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        links = re.findall(r'href="(\.\./(?:downloads|_sources)/[^"]+)"', html)
+        assert links, f"{page.name} offers no downloads"
+        for href in links:
+            assert (page.parent / href).resolve().is_file(), f"{page.name}: {href} does not exist"
+    import json
+    data = json.loads((html_dir / "downloads" / "claims.json").read_text(encoding="utf-8"))
+    from cwreport import __version__, ledger
+    assert data["version"] == __version__ and len(data["claims"]) == len(ledger.claims())
