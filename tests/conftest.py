@@ -18,7 +18,9 @@ def toc_files():
 
 
 def chapter_notebooks():
-    return [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+    """Notebooks that check a section of the article (named <chapter id>_<slug>, e.g. sk1_night)."""
+    return [ROOT / f"{f}.ipynb" for f in toc_files()
+            if (ROOT / f"{f}.ipynb").exists() and re.match(r"[a-z]+\d_", Path(f).name)]
 
 
 def chapter_titles():
