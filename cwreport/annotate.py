@@ -30,6 +30,11 @@ HEADINGS = [
     ("Closing words", 1),
 ]
 OPENING = "Opening: two camps"
+# Sections with no statement that a record could settle, and why (shown on the annotated page; tested).
+NOTHING_TO_CHECK = {
+    "Closing words": "announces the author's next article; we could not find where the article or its sequel was "
+                     "published, so there is no record to check the promise against",
+}
 
 
 @dataclass
@@ -125,10 +130,6 @@ def render(paras: list[Paragraph] | None = None) -> str:
     paras = paras if paras is not None else annotate()
     out = ['<div class="cw-article">']
     for p in paras:
-        if p.heading:
-            tag = "h3" if p.heading == 1 else "h4"
-            out.append(f'<{tag} class="cw-art-h">{html.escape(p.text)}</{tag}>')
-            continue
         pos, chunks = 0, []
         for a, b, rows in p.marks:
             chunks.append(html.escape(p.text[pos:a]))
@@ -144,6 +145,10 @@ def render(paras: list[Paragraph] | None = None) -> str:
             chunks.append(f'<sup class="cw-ref">[{refs}]</sup>')
             pos = b
         chunks.append(html.escape(p.text[pos:]))
-        out.append(f'<p>{"".join(chunks)}</p>')
+        if p.heading:
+            tag = "h3" if p.heading == 1 else "h4"
+            out.append(f'<{tag} class="cw-art-h">{"".join(chunks)}</{tag}>')
+        else:
+            out.append(f'<p>{"".join(chunks)}</p>')
     out.append("</div>")
     return "".join(out)

@@ -31,7 +31,7 @@ def notebook_inputs(nb_path: Path) -> list[Path]:
     ``load``s (plus the source register and descriptor), and the ledger if it uses it."""
     import nbformat
 
-    from .data import resource
+    from .data import package, resource
 
     nb = nbformat.read(nb_path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
@@ -39,6 +39,8 @@ def notebook_inputs(nb_path: Path) -> list[Path]:
     files = [DATA / resource(n)["path"] for n in names]
     if re.search(r"\bledger\.", code):
         files.append(DATA / resource("claims")["path"])
+    if re.search(r"\bledger\.(source_usage|sources_table)\b", code):  # reads every table
+        files += [DATA / r["path"] for r in package()["resources"]]
     if files:
         files += [DATA / resource("sources")["path"], DATA / "datapackage.json"]
     return sorted(set(files))

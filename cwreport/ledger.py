@@ -6,6 +6,7 @@ in black-and-white print and for colour-blind readers.
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -143,3 +144,78 @@ def table(chapter: str) -> _HTML:
     body = downloads(chapter) + f'<table class="cw-ledger"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{reviews}'
     text = "\n".join(f"{r.id} [{r.verdict}] {r.quote[:70]}" for r in df.itertuples(index=False))
     return _HTML(body, text)
+
+
+def source_usage() -> pd.DataFrame:
+    """Every registered source once, with the tables and the claims that cite it."""
+    from .data import package
+
+    reg = sources()
+    tables: dict[str, set] = {sid: set() for sid in reg.index}
+    claim_ids: dict[str, list] = {sid: [] for sid in reg.index}
+    for res in package()["resources"]:
+        if res["name"] in ("sources", "claims"):
+            continue
+        for cell in load(res["name"])["source_ids"]:
+            for sid in split_ids(cell):
+                tables[sid].add(res["name"])
+    for r in claims().itertuples(index=False):
+        for sid in split_ids(r.source_ids):
+            claim_ids[sid].append(r.id)
+    out = reg[["source_id", "publisher", "title", "url", "date_published", "source_type"]].copy()
+    out["tables"] = [sorted(tables[s]) for s in out.index]
+    out["claims"] = [claim_ids[s] for s in out.index]
+    return out.sort_values(["publisher", "date_published"]).reset_index(drop=True)
+
+
+def sources_table() -> _HTML:
+    """The source list as HTML: each source once, linked to the claims that use it."""
+    use = source_usage()
+    rows = []
+    for r in use.itertuples(index=False):
+        date = r.date_published.strftime("%Y-%m-%d") if pd.notna(r.date_published) else "n.d."
+        cl = ", ".join(f'<a href="../{page_of(c.split("-")[0])}#claim-{html.escape(c)}">{html.escape(c)}</a>' for c in r.claims)
+        tb = ", ".join(f"<code>{html.escape(t)}</code>" for t in r.tables)
+        rows.append(f'<tr id="src-{html.escape(r.source_id)}"><td>{html.escape(r.publisher)}</td>'
+                    f'<td><a href="{html.escape(r.url, quote=True)}">{html.escape(r.title)}</a></td><td>{date}</td>'
+                    f'<td>{html.escape(r.source_type)}</td><td>{tb}{"<br/>" if tb and cl else ""}{cl}</td></tr>')
+    head = "<tr><th>Publisher</th><th>Title</th><th>Published</th><th>Type</th><th>Used in</th></tr>"
+    return _HTML(f'<table class="cw-ledger cw-sources"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
+                 f"{len(use)} sources")
+
+
+def chapter_titles() -> dict[str, str]:
+    """Chapter id -> the chapter notebook's title, in book order."""
+    import json
+
+    import yaml
+
+    from . import ROOT
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    out = {}
+    for entry in toc.get("chapters", []):
+        path = ROOT / f"{entry['file']}.ipynb"
+        stem = path.stem
+        if path.exists() and re.match(r"[a-z]+\d_", stem):
+            cell = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
+            text = "".join(cell) if isinstance(cell, list) else cell
+            out[stem.split("_")[0]] = re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    return out
+
+
+def link(row) -> str:
+    return f'<a href="../{page_of(row.chapter)}#claim-{html.escape(row.id)}">{html.escape(row.id)}</a>'
+
+
+def claim_list(df: pd.DataFrame, date_col: str | None = None) -> _HTML:
+    items = []
+    for r in df.itertuples(index=False):
+        when = ""
+        if date_col and pd.notna(getattr(r, date_col)):
+            when = f"<strong>{getattr(r, date_col):%-d %B %Y}</strong> — "
+        ev = f" {html.escape(r.later_event)}." if "later_event" in df.columns and isinstance(getattr(r, "later_event", None), str) else ""
+        later = f" <em>{LATER[r.later]}.</em>" if isinstance(r.later, str) and r.later in LATER else ""
+        items.append(f"<li>{when}{link(r)} {badge(r.verdict)} \u201c{html.escape(r.quote[:160])}{'…' if len(r.quote) > 160 else ''}\u201d"
+                     f"{later}{ev}</li>")
+    return _HTML(f'<ul class="cw-claimlist">{"".join(items)}</ul>', f"{len(df)} claims")
