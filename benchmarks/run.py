@@ -22,13 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def copy_repo(dest: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for f in filter(None, files):
-        src = ROOT / f.decode()
-        if src.is_file():
-            (dest / f.decode()).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / f.decode())
-    return dest
+    sys.path.insert(0, str(ROOT))
+    from cwreport.build import copy_tracked
+
+    return copy_tracked(dest)
 
 
 def run(root: Path, *args) -> tuple[float, str]:

@@ -12,18 +12,13 @@ import nbformat
 import pytest
 
 from cwreport import ROOT
+from cwreport.build import copy_tracked
 
 EPOCH = "1764374400"  # a fixed SOURCE_DATE_EPOCH for reproducible build dates
 
 
 def repo_copy(dest: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for f in filter(None, files):
-        src = ROOT / f.decode()
-        if src.is_file():
-            (dest / f.decode()).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / f.decode())
-    return dest
+    return copy_tracked(dest)
 
 
 def build(root: Path, *args, offline=False, env_extra=None):
