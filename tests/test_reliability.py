@@ -103,7 +103,7 @@ def test_csv_edit_reexecutes_exactly_its_readers_and_updates_the_page(offline_bu
     ran = sorted(set(re.findall(r"book/(\w+)\.ipynb: Executing notebook", log)))
     readers = sorted(p.stem for p in (offline_build / "book").glob("*.ipynb")
                      if "sk_martial_law_night" in p.read_text(encoding="utf-8"))
-    assert ran == readers == ["sk1_night"], f"re-executed {ran}, readers {readers}"
+    assert ran == readers and "sk1_night" in ran, f"re-executed {ran}, readers {readers}"
     page = (offline_build / "_build" / "html" / "book" / "sk1_night.html").read_text(encoding="utf-8")
     assert "Martial law proclaimed" in page, "the page still shows the old data"
 
