@@ -184,23 +184,26 @@ def sources_table() -> _HTML:
                  f"{len(use)} sources")
 
 
-def chapter_titles() -> dict[str, str]:
-    """Chapter id -> the chapter notebook's title, in book order."""
-    import json
-
+def chapter_notebooks() -> list:
+    """The notebooks that check a section of the article, in book order (named <chapter id>_<slug>)."""
     import yaml
 
     from . import ROOT
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    paths = [ROOT / f"{entry['file']}.ipynb" for entry in toc.get("chapters", [])]
+    return [p for p in paths if p.exists() and re.match(r"[a-z]+\d_", p.stem)]
+
+
+def chapter_titles() -> dict[str, str]:
+    """Chapter id -> the chapter notebook's title, in book order."""
+    import json
+
     out = {}
-    for entry in toc.get("chapters", []):
-        path = ROOT / f"{entry['file']}.ipynb"
-        stem = path.stem
-        if path.exists() and re.match(r"[a-z]+\d_", stem):
-            cell = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
-            text = "".join(cell) if isinstance(cell, list) else cell
-            out[stem.split("_")[0]] = re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    for path in chapter_notebooks():
+        cell = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
+        text = "".join(cell) if isinstance(cell, list) else cell
+        out[path.stem.split("_")[0]] = re.search(r"^# (.+)$", text, re.M).group(1).strip()
     return out
 
 

@@ -1,12 +1,10 @@
 """Shared fixtures. Tests over the built book need `scripts/build` (scripts/test runs it first);
 if the build is missing they fail, they are never skipped."""
-import re
-from pathlib import Path
-
 import pytest
 import yaml
 
 from cwreport import ROOT, __version__
+from cwreport.ledger import chapter_notebooks, chapter_titles  # noqa: F401  (defined once, in the package)
 
 HTML = ROOT / "_build" / "html"
 PDF_DIR = ROOT / "_build" / "pdf"
@@ -15,23 +13,6 @@ PDF_DIR = ROOT / "_build" / "pdf"
 def toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [toc["root"]] + [c["file"] for c in toc.get("chapters", [])]
-
-
-def chapter_notebooks():
-    """Notebooks that check a section of the article (named <chapter id>_<slug>, e.g. sk1_night)."""
-    return [ROOT / f"{f}.ipynb" for f in toc_files()
-            if (ROOT / f"{f}.ipynb").exists() and re.match(r"[a-z]+\d_", Path(f).name)]
-
-
-def chapter_titles():
-    import json
-
-    titles = {}
-    for nb in chapter_notebooks():
-        first = json.loads(nb.read_text())["cells"][0]["source"]
-        text = "".join(first) if isinstance(first, list) else first
-        titles[nb.stem] = re.search(r"^# (.+)$", text, re.M).group(1).strip()
-    return titles
 
 
 @pytest.fixture(scope="session")
