@@ -154,6 +154,41 @@ def _tree_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+def ledger_json() -> str:
+    """The claim ledger as JSON, with the edition's version."""
+    from .data import load
+
+    records = json.loads(load("claims").to_json(orient="records", date_format="iso"))
+    return json.dumps({"version": __version__, "claims": records}, ensure_ascii=False, indent=1)
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(value: str) -> str:
+    """OWASP CSV-injection guidance: a cell that a spreadsheet would read as a formula (it begins with
+    =, +, -, @, a tab or a carriage return) gets a leading apostrophe; a plain signed number is left alone."""
+    if value and _FORMULA.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def safe_csv(text: str) -> str:
+    """A CSV file's text with every cell passed through :func:`safe_cell` (same dialect: comma, double
+    quotes). A file with nothing to neutralise comes back unchanged, byte for byte."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    safe = [[safe_cell(c) for c in row] for row in rows]
+    if safe == rows:
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(safe)
+    return out.getvalue()
+
+
 def write_downloads(site: Path, pdf: Path | None) -> None:
     """The site's downloads: every CSV and the descriptor, the ledger as CSV and JSON, the PDF."""
     from .data import load
@@ -165,10 +200,9 @@ def write_downloads(site: Path, pdf: Path | None) -> None:
         if p.is_file():
             shutil.copy2(p, dl / "data" / p.name)
     shutil.copy2(DATA / "claims.csv", dl / "claims.csv")
-    claims = load("claims")
-    records = json.loads(claims.to_json(orient="records", date_format="iso"))
-    (dl / "claims.json").write_text(json.dumps({"version": __version__, "claims": records}, ensure_ascii=False, indent=1),
-                                    encoding="utf-8")
+    (dl / "claims.json").write_text(ledger_json(), encoding="utf-8")
+    for p in [dl / "claims.csv", *sorted((dl / "data").glob("*.csv"))]:
+        p.write_text(safe_csv(p.read_text(encoding="utf-8")), encoding="utf-8")
     if pdf is not None:
         shutil.copy2(pdf, dl / PDF_NAME)
         shutil.copy2(pdf, dl / "cold-war-2-part-2-fact-check.pdf")  # stable name for the front page's link
@@ -224,6 +258,8 @@ def main(argv=None) -> int:
     for old in out.glob("*.pdf"):
         old.unlink()
     shutil.copy2(pdf_tmp, out / PDF_NAME)
+    if (STAGING / "print-environment.json").exists():  # written by the print (kept when the PDF is reused)
+        shutil.copy2(STAGING / "print-environment.json", out / "print-environment.json")
     stamp.write_text(digest)
     print(f"== HTML in _build/html, PDF in _build/pdf/{PDF_NAME} ({time.time() - t0:.0f} s)")
     return 0

@@ -97,8 +97,18 @@ def load(name: str) -> pd.DataFrame:
     ids = [i for cell in df.get("source_ids", []) for i in split_ids(cell)]
     df.attrs["resource"] = {k: res[k] for k in ("name", "path", "title", "description") if k in res}
     df.attrs["units"] = {f["name"]: f.get("unit", "") for f in res["schema"]["fields"]}
-    df.attrs["sources"] = sources(ids)[["source_id", "publisher", "title", "url", "date_published"]].to_dict("records") if ids else []
+    cols = [c for c in ("source_id", "origin", "publisher", "title", "url", "tier", "date_published") if c in sources().columns]
+    df.attrs["sources"] = sources(ids)[cols].to_dict("records") if ids else []
     return df
+
+
+def source_label(s) -> str:
+    """How a source is named to readers: its origin first, then the copy that was read."""
+    origin, pub = str(s.get("origin") or s["publisher"]), str(s["publisher"])
+    if origin == pub:
+        return pub
+    tier = str(s.get("tier", ""))
+    return f"{origin}, read in a repost on {pub}" if tier == "3" else f"{origin}, via {pub}"
 
 
 def source_line(df_or_ids, lead: str | None = None, most: int = 4) -> str:
@@ -109,8 +119,10 @@ def source_line(df_or_ids, lead: str | None = None, most: int = 4) -> str:
         ids = [i for cell in cells for i in split_ids(cell)]
     else:
         ids = list(df_or_ids)
-    pubs = sources(ids)["publisher"]  # validates the ids
-    ranked = pd.Series([sources().loc[i, "publisher"] for i in ids]).value_counts(sort=True)
+    reg = sources()
+    col = "origin" if "origin" in reg.columns else "publisher"  # name who produced the fact, not the host of a copy
+    pubs = sources(ids)[col]  # validates the ids
+    ranked = pd.Series([reg.loc[i, col] for i in ids]).value_counts(sort=True)
     ranked = sorted(ranked.index, key=lambda p: (-ranked[p], list(pubs).index(p)))
     if lead:  # the lead producer is named once, not again among its reporters
         key = lambda s: re.sub(r"[^a-z]", "", s.lower().replace("u.s.", "us"))

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from .data import load, sources, split_ids
+from .data import load, source_label, sources, split_ids
 
 # verdict -> (mark, colour from the Okabe-Ito palette, one-line definition)
 VERDICTS = {
@@ -20,6 +20,12 @@ VERDICTS = {
     "inaccurate": ("\u2718", "#D55E00", "The record contradicts it."),
     "unverifiable": ("?", "#999999", "No reliable public record settles it."),
     "opinion": ("\u25C6", "#CC79A7", "A judgment or view: labelled, not rated true or false."),
+}
+# The source tiers (one rule, stated on the Method page).
+TIERS = {
+    "1": "the originating authority's own publication",
+    "2": "a reputable outlet's own reporting, or a faithful copy of a tier-1 text hosted by a reputable outlet",
+    "3": "a repost, mirror, aggregator, forum, content farm or state-affiliated disinformation network: a lead only",
 }
 LATER = {"confirmed": "Later confirmed", "contradicted": "Later contradicted"}
 CLAIM_TYPES = ["fact", "number", "date", "attribution", "judgment", "prediction"]
@@ -130,8 +136,9 @@ def table(chapter: str) -> _HTML:
         links = []
         for sid in split_ids(r.source_ids):
             s = reg.loc[sid]
-            links.append(f'<a href="{html.escape(s["url"], quote=True)}" title="{html.escape(s["title"])}">'
-                         f'{html.escape(s["publisher"])}</a>')
+            tier3 = str(s.get("tier", "")) == "3"
+            links.append(f'<a href="{html.escape(s["url"], quote=True)}" title="{html.escape(s["title"])}"'
+                         + (' class="cw-tier3"' if tier3 else "") + f'>{html.escape(source_label(s))}</a>')
         later = LATER.get(r.later, "") if isinstance(r.later, str) else ""
         rows.append(
             f'<tr id="claim-{html.escape(r.id)}"><td class="cw-id">{html.escape(r.id)}</td>'
@@ -162,10 +169,11 @@ def source_usage() -> pd.DataFrame:
     for r in claims().itertuples(index=False):
         for sid in split_ids(r.source_ids):
             claim_ids[sid].append(r.id)
-    out = reg[["source_id", "publisher", "title", "url", "date_published", "source_type"]].copy()
+    out = reg[[c for c in ("source_id", "origin", "publisher", "title", "url", "tier", "date_published", "source_type")
+               if c in reg.columns]].copy()
     out["tables"] = [sorted(tables[s]) for s in out.index]
     out["claims"] = [claim_ids[s] for s in out.index]
-    return out.sort_values(["publisher", "date_published"]).reset_index(drop=True)
+    return out.sort_values(["origin" if "origin" in out.columns else "publisher", "date_published"]).reset_index(drop=True)
 
 
 def sources_table() -> _HTML:
@@ -176,10 +184,12 @@ def sources_table() -> _HTML:
         date = r.date_published.strftime("%Y-%m-%d") if pd.notna(r.date_published) else "n.d."
         cl = ", ".join(f'<a href="../{page_of(c.split("-")[0])}#claim-{html.escape(c)}">{html.escape(c)}</a>' for c in r.claims)
         tb = ", ".join(f"<code>{html.escape(t)}</code>" for t in r.tables)
-        rows.append(f'<tr id="src-{html.escape(r.source_id)}"><td>{html.escape(r.publisher)}</td>'
+        who = html.escape(source_label(r._asdict()))
+        tier = f'<span class="cw-tier cw-tier-{r.tier}" title="{html.escape(TIERS.get(str(r.tier), ""))}">{r.tier}</span>'
+        rows.append(f'<tr id="src-{html.escape(r.source_id)}"><td>{who}</td>'
                     f'<td><a href="{html.escape(r.url, quote=True)}">{html.escape(r.title)}</a></td><td>{date}</td>'
-                    f'<td>{html.escape(r.source_type)}</td><td>{tb}{"<br/>" if tb and cl else ""}{cl}</td></tr>')
-    head = "<tr><th>Publisher</th><th>Title</th><th>Published</th><th>Type</th><th>Used in</th></tr>"
+                    f'<td>{tier} {html.escape(r.source_type)}</td><td>{tb}{"<br/>" if tb and cl else ""}{cl}</td></tr>')
+    head = "<tr><th>Origin, and the copy read</th><th>Title</th><th>Published</th><th>Tier, type</th><th>Used in</th></tr>"
     return _HTML(f'<table class="cw-ledger cw-sources"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
                  f"{len(use)} sources")
 

@@ -87,8 +87,11 @@ def main(argv=None) -> int:
         shutil.copy2(p, tmp / "notebooks" / p.name)
     files = [{"path": str(p.relative_to(tmp)), "bytes": p.stat().st_size, "sha256": _sha256(p)}
              for p in sorted(tmp.rglob("*")) if p.is_file()]
+    # What the PDF's reproducibility depends on besides the commit: the Chromium that printed it and its fonts.
+    env_file = ROOT / "_build" / "pdf" / "print-environment.json"
+    print_env = json.loads(env_file.read_text()) if env_file.exists() else {}
     manifest = {"name": NAME, "version": version, "build_date": build_date(), "git_commit": commit,
-                "source_date_epoch": epoch, "files": files}
+                "source_date_epoch": epoch, "print_environment": print_env, "files": files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     tmp.rename(target)
     total = sum(f["bytes"] for f in files)

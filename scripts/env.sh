@@ -30,9 +30,18 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.installed" 2>/dev/null)" != "
   echo "$stamp" > "$VENV/.installed"
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Debian's chromium (needed for the PDF and the browser tests)"
-  apt_install chromium fonts-dejavu-core
+# The PDF prints with exactly these fonts (cwreport/assets/fonts.conf lets Chromium see no others):
+# DejaVu for Latin, Cyrillic and symbols, Noto CJK for the Korean and Chinese headlines on the Sources page.
+# poppler-utils gives pdftotext/pdffonts to the PDF tests.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf ] || need+=(fonts-dejavu-extra)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing Debian's ${need[*]} (the PDF, its fonts and the browser tests)"
+  apt_install "${need[@]}"
 fi
 if ! command -v ip >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
   echo "== installing iproute2 and util-linux (the offline-build test cuts the network with unshare)"
