@@ -105,9 +105,19 @@ def annotate() -> list[Paragraph]:
 SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\u201d\u2019\"')]*|$)")
 
 
-def coverage(paras: list[Paragraph] | None = None) -> pd.DataFrame:
-    """Sentences per section and how many are covered by at least one ledger row."""
+def unchecked() -> dict[str, str]:
+    """Sentences with nothing to check (data/unchecked_sentences.csv): normalised sentence -> reason."""
+    from .data import load
+
+    df = load("unchecked_sentences")
+    return {normalise(q): r for q, r in zip(df["quote"], df["reason"])}
+
+
+def sentences(paras: list[Paragraph] | None = None) -> pd.DataFrame:
+    """Every sentence of the article: its section, text, whether a ledger row covers it, and, if not,
+    the reason it is accounted for (or blank: neither checked nor accounted for)."""
     paras = paras if paras is not None else annotate()
+    reasons = unchecked()
     rows = []
     for p in paras:
         if p.heading:
@@ -117,17 +127,73 @@ def coverage(paras: list[Paragraph] | None = None) -> pd.DataFrame:
                 continue
             s, e = m.span()
             covered = any(a < e and s < b for a, b, _ in p.marks)
-            rows.append({"section": p.section, "covered": covered})
-    df = pd.DataFrame(rows)
+            text = m.group(0).strip()
+            rows.append({"section": p.section, "sentence": text, "covered": covered,
+                         "reason": "" if covered else reasons.get(normalise(text), "")})
+    return pd.DataFrame(rows)
+
+
+def coverage(paras: list[Paragraph] | None = None) -> pd.DataFrame:
+    """Sentences per section: how many hold a checked statement and how many are accounted for otherwise."""
+    paras = paras if paras is not None else annotate()
+    df = sentences(paras)
+    df["accounted"] = ~df["covered"] & (df["reason"] != "")
     order = [OPENING] + [h for h, lvl in HEADINGS if lvl == 1]
-    out = df.groupby("section")["covered"].agg(sentences="size", covered="sum").reindex(order)
+    out = df.groupby("section").agg(sentences=("covered", "size"), covered=("covered", "sum"),
+                                     accounted=("accounted", "sum")).reindex(order)
     out["claims"] = [sum(len(m[2]) for p in paras if p.section == sec for m in p.marks) for sec in out.index]
     out["share_pct"] = (out["covered"] / out["sentences"] * 100).round(0)
+    out["total_pct"] = ((out["covered"] + out["accounted"]) / out["sentences"] * 100).round(0)
+    return out
+
+
+def _unchecked_html(text: str, reasons: dict[str, str]) -> str:
+    """Text with no marks: each sentence that is accounted for gets a neutral style and its reason."""
+    out, pos = [], 0
+    for m in SENTENCE.finditer(text):
+        s, e = m.span()
+        sent = m.group(0)
+        why = reasons.get(normalise(sent.strip()))
+        out.append(html.escape(text[pos:s]))
+        if why and sent.strip():
+            lead = len(sent) - len(sent.lstrip())
+            out.append(html.escape(sent[:lead]) + f'<span class="cw-unchecked" title="Not checked: {html.escape(why)}" '
+                       f'data-reason="{html.escape(why)}">{html.escape(sent[lead:])}</span>')
+        else:
+            out.append(html.escape(sent))
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _wrap_unchecked(p: Paragraph, chunks: list[str], reasons: dict[str, str]) -> list[str]:
+    """A paragraph with marks: sentences outside every mark are rendered as unchecked ones."""
+    spans = [(m.start(), m.end()) for m in SENTENCE.finditer(p.text) if m.group(0).strip()]
+    free = [(s, e) for s, e in spans if not any(a < e and s < b for a, b, _ in p.marks)]
+    if not free:
+        return chunks
+    # rebuild the paragraph: marked stretches as rendered, free sentences through _unchecked_html
+    out, pos, marks = [], 0, list(p.marks)
+    rendered = iter(c for i, c in enumerate(chunks) if i % 3 != 0)  # mark html and its ref, in order
+    for a, b, _ in marks:
+        for s, e in free:
+            if pos <= s and e <= a:
+                out.append(html.escape(p.text[pos:s]) + _unchecked_html(p.text[s:e], reasons))
+                pos = e
+        out.append(html.escape(p.text[pos:a]))
+        out.append(next(rendered) + next(rendered))
+        pos = b
+    for s, e in free:
+        if pos <= s:
+            out.append(html.escape(p.text[pos:s]) + _unchecked_html(p.text[s:e], reasons))
+            pos = e
+    out.append(html.escape(p.text[pos:]))
     return out
 
 
 def render(paras: list[Paragraph] | None = None) -> str:
     paras = paras if paras is not None else annotate()
+    reasons = unchecked()
     out = ['<div class="cw-article">']
     for p in paras:
         pos, chunks = 0, []
@@ -145,6 +211,10 @@ def render(paras: list[Paragraph] | None = None) -> str:
             chunks.append(f'<sup class="cw-ref">[{refs}]</sup>')
             pos = b
         chunks.append(html.escape(p.text[pos:]))
+        if not p.heading and not p.marks:
+            chunks = [_unchecked_html(p.text, reasons)]
+        elif not p.heading:
+            chunks = _wrap_unchecked(p, chunks, reasons)
         if p.heading:
             tag = "h3" if p.heading == 1 else "h4"
             out.append(f'<{tag} class="cw-art-h">{"".join(chunks)}</{tag}>')

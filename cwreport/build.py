@@ -37,6 +37,8 @@ def notebook_inputs(nb_path: Path) -> list[Path]:
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     names = sorted(set(re.findall(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""", code)))
     files = [DATA / resource(n)["path"] for n in names]
+    if re.search(r"\bannotate\.", code):  # the annotated article reads the ledger and the unchecked sentences
+        files += [DATA / resource("claims")["path"], DATA / resource("unchecked_sentences")["path"]]
     if re.search(r"\bledger\.", code):
         files.append(DATA / resource("claims")["path"])
     if re.search(r"\bledger\.(source_usage|sources_table)\b", code):  # reads every table

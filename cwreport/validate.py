@@ -150,16 +150,19 @@ def _cross_checks(descriptor: Path, article: Path) -> list[Problem]:
                 if sid not in known:
                     out.append(Problem(f"data/{r['path']}", line, "source_ids",
                                        f"unknown source id {sid!r} (not in data/{res['sources']['path']})"))
-    if "claims" in res:
+    for name in ("claims", "unchecked_sentences"):  # both quote the article: exact words only
+        if name not in res:
+            continue
         text = article.read_text(encoding="utf-8")
         try:
-            rows = list(_rows(base / res["claims"]["path"]))
+            rows = list(_rows(base / res[name]["path"]))
         except (OSError, UnicodeDecodeError):
             rows = []
         for line, row in rows:
             if not quote_in_article(row.get("quote") or "", text) or not (row.get("quote") or "").strip():
-                out.append(Problem(f"data/{res['claims']['path']}", line, "quote",
-                                   f"claim {row.get('id')}: quote is not verbatim in {article.name}"))
+                who = f"claim {row.get('id')}" if name == "claims" else "unchecked sentence"
+                out.append(Problem(f"data/{res[name]['path']}", line, "quote",
+                                   f"{who}: quote is not verbatim in {article.name}"))
     return out
 
 
