@@ -114,3 +114,6 @@ def use() -> None:
     alt.theme.enable("cwreport")
     alt.renderers.enable("cwreport")
     alt.data_transformers.disable_max_rows()
+    from . import tables
+
+    tables.use()  # every DataFrame shown as a reader's table (labels and units from the data package)

@@ -161,7 +161,7 @@ def source_usage() -> pd.DataFrame:
     tables: dict[str, set] = {sid: set() for sid in reg.index}
     claim_ids: dict[str, list] = {sid: [] for sid in reg.index}
     for res in package()["resources"]:
-        if res["name"] in ("sources", "claims"):
+        if res["name"] in ("sources", "claims") or "source_ids" not in [f["name"] for f in res["schema"]["fields"]]:
             continue
         for cell in load(res["name"])["source_ids"]:
             for sid in split_ids(cell):

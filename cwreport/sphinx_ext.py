@@ -49,6 +49,7 @@ def _config_inited(app, config):
 def _write_bundle(app, exc):
     if exc is not None or app.builder.format != "html":
         return
+    _subset_icons(Path(app.outdir))
     import vl_convert
 
     static = Path(app.outdir) / "_static"
@@ -61,6 +62,90 @@ def _write_bundle(app, exc):
         # Its top-level const/let names (e.g. `_`) would clash with the theme's globals.
         tmp.write_text(stamp + "(function(){\n" + body + "\n})();\n", encoding="utf-8")
         tmp.replace(target)
+
+
+ICONS_JS = "cw-icons.js"
+FA_BUNDLE = "scripts/fontawesome.js"
+# Extra icons the theme's scripts insert at run time (not in the page HTML).
+FA_EXTRA = {"xmark"}
+FA_SKIP = {"solid", "regular", "brands", "lg", "xl", "2x", "fw"}
+ICONS_TEMPLATE = """/* The book's icons: the Font Awesome (Free, solid; CC BY 4.0 icons, MIT code) icons the pages use, cut from the
+   theme's 1.5 MB fontawesome.js at build time. Each <i class="fa-solid fa-NAME"> becomes an inline SVG, as
+   Font Awesome's own script does. */
+(function () {
+  var ICONS = %s;
+  function swap(root) {
+    (root.querySelectorAll ? root.querySelectorAll('i[class*="fa-"]') : []).forEach(function (i) {
+      var name = Array.prototype.map.call(i.classList, function (c) { return c.slice(3); })
+        .filter(function (n) { return ICONS[n]; })[0];
+      if (!name) return;
+      var d = ICONS[name], ns = 'http://www.w3.org/2000/svg';
+      var svg = document.createElementNS(ns, 'svg');
+      svg.setAttribute('viewBox', '0 0 ' + d[0] + ' ' + d[1]);
+      svg.setAttribute('class', 'svg-inline--fa ' + i.className);
+      svg.setAttribute('aria-hidden', 'true'); svg.setAttribute('focusable', 'false'); svg.setAttribute('role', 'img');
+      var path = document.createElementNS(ns, 'path');
+      path.setAttribute('fill', 'currentColor'); path.setAttribute('d', d[2]);
+      svg.appendChild(path);
+      if (i.title) svg.setAttribute('title', i.title);
+      i.replaceWith(svg);
+    });
+  }
+  var css = document.createElement('style');
+  css.textContent = '.svg-inline--fa{display:inline-block;height:1em;overflow:visible;vertical-align:-.125em}' +
+    '.svg-inline--fa.fa-lg{font-size:1.25em;line-height:.05em;vertical-align:-.2em}';
+  document.head.appendChild(css);
+  function start() {
+    swap(document);
+    new MutationObserver(function (ms) { ms.forEach(function (m) { m.addedNodes.forEach(function (n) {
+      if (n.nodeType === 1) { if (n.matches && n.matches('i[class*="fa-"]')) swap(n.parentNode); else swap(n); } }); }); })
+      .observe(document.body, {childList: true, subtree: true});
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+})();
+"""
+
+
+def _fa_icons(bundle: str, names: set[str]) -> dict[str, list]:
+    """name -> [width, height, path] of the solid icon (the last definition in the bundle is the solid one)."""
+    import re
+
+    out = {}
+    for n in sorted(names):
+        pat = r'(?<![\w-])(?:"%s"|%s):\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","(M[^"]*)"\]' % (re.escape(n), re.escape(n))
+        hits = list(re.finditer(pat, bundle))
+        if hits:
+            m = hits[-1]
+            out[n] = [int(m.group(1)), int(m.group(2)), m.group(3)]
+    return out
+
+
+def _subset_icons(outdir: Path) -> None:
+    """Replace the theme's 1.5 MB fontawesome.js on every page by the few icons the book uses."""
+    import json
+    import re
+
+    bundle_path = outdir / "_static" / FA_BUNDLE
+    target = outdir / "_static" / ICONS_JS
+    pages = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+    if bundle_path.exists():
+        used = set(FA_EXTRA)
+        for p in pages:
+            used |= {n for n in re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")) if n not in FA_SKIP}
+        icons = _fa_icons(bundle_path.read_text(encoding="utf-8"), used)
+        target.write_text(ICONS_TEMPLATE % json.dumps(icons, sort_keys=True), encoding="utf-8")
+        bundle_path.unlink()
+        for extra in (bundle_path.with_name("fontawesome.js.map"), bundle_path.with_name("fontawesome.js.LICENSE.txt")):
+            extra.unlink(missing_ok=True)
+    if not target.exists():
+        return
+    tag = re.compile(r'<script defer src="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"></script>')
+    for p in pages:
+        text = p.read_text(encoding="utf-8")
+        new = tag.sub(lambda m: f'<script defer src="{m.group(1)}_static/{ICONS_JS}"></script>', text)
+        new = re.sub(r'<link rel="preload" as="script" href="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"\s*/?>', "", new)
+        if new != text:
+            p.write_text(new, encoding="utf-8")
 
 
 def _no_cdn_mathjax(app):
