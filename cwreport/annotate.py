@@ -206,7 +206,7 @@ def render(paras: list[Paragraph] | None = None) -> str:
                 f'<mark class="cw-hl cw-v-{first.verdict.replace(" ", "-")}" style="border-bottom-color:{colour}" '
                 f'title="{html.escape(tip)}"><a href="../{page_of(first.chapter)}#claim-{first.id}">'
                 f'{html.escape(p.text[a:b])}</a></mark>')
-            refs = ", ".join(f'<a href="../{page_of(r.chapter)}#claim-{r.id}">{r.id}\u00a0{VERDICTS[r.verdict][0]}</a>'
+            refs = ", ".join(f'<a id="art-{r.id}" href="../{page_of(r.chapter)}#claim-{r.id}">{r.id}\u00a0{VERDICTS[r.verdict][0]}</a>'
                              for r in rows)
             chunks.append(f'<sup class="cw-ref">[{refs}]</sup>')
             pos = b

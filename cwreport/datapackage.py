@@ -13,6 +13,11 @@ import sys
 from . import DATA
 
 DESCRIPTOR = DATA / "datapackage.json"
+# Resources whose rows quote the article itself rather than cite the register.
+QUOTES_ARTICLE = {"unchecked_sentences": {
+    "publisher": "the article's author (opinion article, December 2024)",
+    "title": "West versus Russia, emerging Cold War 2.0, PART II rest of the world (quoted verbatim; copy in seeds/)",
+    "path": "seeds/000_814a5daf7bd827f4.txt", "date_published": "2024-12", "date_accessed": "2026-12-01"}}
 
 
 def expected(pkg: dict) -> dict[str, list[dict]]:
@@ -25,12 +30,15 @@ def expected(pkg: dict) -> dict[str, list[dict]]:
             ids = list(reg)
         else:
             with (DATA / res["path"]).open(encoding="utf-8", newline="") as fh:
-                ids = [i.strip() for row in csv.DictReader(fh) for i in (row.get("source_ids") or "").split(";") if i.strip()]
+                ids = [i.strip() for row in csv.DictReader(fh)
+                       for i in (row.get("source_ids") or row.get("rests_on") or "").split(";") if i.strip()]
         out[res["name"]] = [
             {"source_id": i, "publisher": reg[i]["publisher"], "title": reg[i]["title"], "path": reg[i]["url"],
              "date_published": reg[i]["date_published"], "date_accessed": reg[i]["date_accessed"]}
             for i in dict.fromkeys(ids) if i in reg
         ] if res["name"] != "sources" else [{"title": "See the rows of this resource: it is the source register."}]
+        if res["name"] in QUOTES_ARTICLE:
+            out[res["name"]] = [QUOTES_ARTICLE[res["name"]]]
     return out
 
 

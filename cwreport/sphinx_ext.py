@@ -50,6 +50,12 @@ def _write_bundle(app, exc):
     if exc is not None or app.builder.format != "html":
         return
     _subset_icons(Path(app.outdir))
+    from .explorer import bundle_js
+
+    it = Path(app.outdir) / "_static" / ITABLES_JS
+    text = bundle_js()
+    if not it.exists() or it.read_text(encoding="utf-8") != text:
+        it.write_text(text, encoding="utf-8")
     import vl_convert
 
     static = Path(app.outdir) / "_static"
@@ -171,10 +177,16 @@ def _doctree_resolved(app, doctree, docname):
     _refuse_math(app, doctree, docname)
 
 
+ITABLES_JS = "cw-itables.js"
+
+
 def _page_scripts(app, pagename, templatename, context, doctree):
-    """Load the chart libraries only on pages that have charts."""
-    if "cw-vis" in (context.get("body") or ""):
+    """Load the chart libraries only on pages that have charts, and the table library only on the explorer."""
+    body = context.get("body") or ""
+    if "cw-vis" in body:
         app.add_js_file(BUNDLE, priority=200)
+    if 'class="cw-explorer"' in body:
+        app.add_js_file(ITABLES_JS, priority=200)
 
 
 def setup(app):
