@@ -79,11 +79,26 @@ def _script_json(obj) -> str:
     return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+COMPOSED = ("hconcat", "vconcat", "concat", "facet", "repeat")
+
+
+def responsive(spec: dict) -> dict:
+    """Charts take the width of their column: Vega-Lite ``width: "container"`` with fit-x autosizing
+    (concatenated and faceted charts keep their widths; the stylesheet scales them down)."""
+    if any(k in spec for k in COMPOSED):
+        return spec
+    out = dict(spec)
+    out["width"] = "container"
+    out["autosize"] = {"type": "fit-x", "contains": "padding", "resize": True}
+    return out
+
+
 def render(spec: dict, **_metadata) -> dict:
     """Altair renderer: a <figure> with the chart, its caption and its text alternative."""
     meta = (spec.get("usermeta") or {}).get("cwreport")
     if not meta:
         raise ValueError("chart without cwreport metadata: wrap it in cwreport.charts.figure(...)")
+    spec = responsive(spec)
     cid = _chart_id(spec)
     title = spec.get("title", {})
     title_text = title.get("text", "") if isinstance(title, dict) else title
