@@ -99,8 +99,10 @@ def main() -> int:
         cold_html, log = run(root, "--html-only")
         n_nb = executed(log)
         shutil.rmtree(root / "_build")
-        cold_full, _ = run(root)
-        nochange_first, _ = run(root)  # Sphinx adds ?v=checksums to asset links once they exist: one more print
+        cold_full, log_full = run(root)
+        m = re.search(r"== PDF: headers, outline, metadata \(([\d.]+) s\)", log_full)
+        pdf_step = float(m.group(1)) if m else float("nan")
+        nochange_first, log_first = run(root)
         nochange, log_nc = run(root)
         # edit one chapter: a comment in its first code cell
         nb_path = root / "book" / "sk1_night.ipynb"
@@ -124,13 +126,25 @@ def main() -> int:
         weights = {p.stem: page_weight(html_dir, p) for p in sorted((html_dir / "book").glob("*.html"))}
         charts = chart_times(html_dir)
     tests = None
-    if not skip_tests:
+    if not skip_tests:  # the same command as scripts/test, after the build
         t0 = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-                              "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "tests", "book"],
+        res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+                              "--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "tests", "book"],
                              cwd=ROOT, capture_output=True, text=True)
         tests = time.perf_counter() - t0
         tests_line = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else "?"
+    # generated bad input: at least 500 examples over the validator (the tests run a bounded few)
+    n_each = 63
+    count_file = Path(tempfile.mkstemp(suffix=".txt")[1])
+    t0 = time.perf_counter()
+    gen = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+                          "tests/test_generated_input.py"], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, CW_HYPOTHESIS_EXAMPLES=str(n_each), CW_HYPOTHESIS_COUNT=str(count_file)))
+    kinds = count_file.read_text().split()
+    refused, accepted = kinds.count("refused"), kinds.count("accepted")
+    gen_time = time.perf_counter() - t0
+    n_tests = len(re.findall(r"^def test_", (ROOT / "tests" / "test_generated_input.py").read_text(), re.M))
+    gen_line = gen.stdout.strip().splitlines()[-1] if gen.stdout.strip() else "?"
 
     def s(x):
         return f"{x:.1f} s"
@@ -139,20 +153,25 @@ def main() -> int:
         ("machine", f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"),
         ("cold build, HTML only", f"{s(cold_html)} ({n_nb} notebooks executed)"),
         ("cold build, HTML + PDF", s(cold_full)),
-        ("first rebuild after a cold build (HTML + PDF)", s(nochange_first)),
+        ("PDF step within the cold build", f"{s(pdf_step)} ({pdf_step / cold_full:.0%} of the cold build; target 30%)"),
+        ("first rebuild after a cold build (HTML + PDF)", f"{s(nochange_first)} ({nochange_first / cold_full:.0%} of cold; "
+         f"{'PDF reused' if 'keeping it' in log_first else 'PDF printed again'}; target 10%)"),
         ("no-change rebuild (HTML + PDF)", f"{s(nochange)} ({executed(log_nc)} notebooks executed, PDF reused)"),
         ("rebuild after editing one chapter", f"{s(one_ch)} ({executed(log_ch)} notebook executed)"),
         ("rebuild after editing one CSV", f"{s(one_csv)} ({executed(log_csv)} executed; readers: {', '.join(sorted(readers))})"),
         ("floor: kernel start + imports, all notebooks", s(fl)),
         ("naive HTML build (execute force, no cache)", s(naive)),
         ("test suite", f"{s(tests)} ({tests_line})" if tests is not None else "skipped (--skip-tests)"),
-        ("ratio no-change / cold", f"{nochange / cold_full:.0%}"),
+        ("ratio no-change / cold", f"{nochange / cold_full:.0%} (target 10%)"),
+        ("generated bad input (hypothesis)", f"{refused + accepted} examples ({refused} damaged inputs refused with file, "
+         f"line and column or claim named; {accepted} harmless edits accepted; {n_tests} properties, up to {n_each} each) "
+         f"in {s(gen_time)}: {gen_line}"),
         ("ratio one-chapter / cold", f"{one_ch / cold_full:.0%}"),
         ("ratio cold HTML / naive HTML", f"{cold_html / naive:.2f}"),
         ("ratio cold HTML / floor", f"{cold_html / fl:.2f}"),
     ]
-    rows += [(f"page weight {k} (HTML + local assets)", f"{v[0] / 1e6:.2f} MB raw, {v[1] / 1e6:.2f} MB gzipped")
-             for k, v in weights.items()]
+    rows += [(f"page weight {k} (HTML + local assets)", f"{v[0] / 1e6:.2f} MB raw, {v[1] / 1e6:.2f} MB gzipped"
+              + ("" if v[0] <= 1.5e6 else " (over the 1.5 MB target)")) for k, v in weights.items()]
     rows += [(f"charts rendered, {k}", f"{v:.2f} s") for k, v in charts.items()]
     table = "| measure | value |\n| --- | --- |\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
     print(table)

@@ -39,8 +39,8 @@ def notebook_inputs(nb_path: Path) -> list[Path]:
     files = [DATA / resource(n)["path"] for n in names]
     if re.search(r"\bannotate\.", code):  # the annotated article reads the ledger and the unchecked sentences
         files += [DATA / resource("claims")["path"], DATA / resource("unchecked_sentences")["path"]]
-    if re.search(r"\bledger\.", code):
-        files.append(DATA / resource("claims")["path"])
+    if re.search(r"\bledger\.", code):  # the ledger, and the corrections that mark its rows
+        files += [DATA / resource("claims")["path"], DATA / resource("corrections")["path"]]
     if re.search(r"\bledger\.(source_usage|sources_table)\b", code):  # reads every table
         files += [DATA / r["path"] for r in package()["resources"]]
     if files:
@@ -222,6 +222,19 @@ def _replace_dir(src: Path, dst: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def report_overdue() -> list[str]:
+    """Print the claims whose re-check date has passed (as of the build date)."""
+    from .ledger import overdue
+    from .sphinx_ext import build_date
+
+    late = overdue(build_date())
+    lines = [f"{r.id} (check again by {r.recheck_by:%Y-%m-%d}): {r.recheck_reason}" for r in late.itertuples(index=False)]
+    print(f"== {len(lines)} claim(s) overdue for a re-check" + (":" if lines else ""), flush=True)
+    for line in lines:
+        print("   " + line, flush=True)
+    return lines
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     t0 = time.time()
@@ -236,6 +249,7 @@ def main(argv=None) -> int:
     invalidate_stale(notebooks)
     _jb("html")
     record_dependencies(notebooks)
+    report_overdue()
     if "--html-only" in argv:
         write_downloads(STAGING / "_build" / "html", None)
         _replace_dir(STAGING / "_build" / "html", BUILD / "html")

@@ -106,7 +106,8 @@ def render(spec: dict, **_metadata) -> dict:
     note = f' <span class="cw-note">Note: {html.escape(meta["note"])}</span>' if meta["note"] else ""
     body = (
         f'<figure class="cw-figure" id="fig-{cid}">'
-        f'<div class="cw-vis" id="vis-{cid}" role="img" aria-label="{html.escape(title_text)}" '
+        f'<div class="cw-vis" id="vis-{cid}" data-width="{"container" if spec.get("width") == "container" else "fixed"}" '
+        f'role="img" aria-label="{html.escape(title_text)}" '
         f'aria-describedby="alt-{cid}"></div>'
         f'<figcaption><span class="cw-source">{html.escape(meta["source"])}</span>{note}</figcaption>'
         f'<p class="cw-alt" id="alt-{cid}">{html.escape(meta["alt"])}</p>'

@@ -17,7 +17,9 @@ DESCRIPTOR = DATA / "datapackage.json"
 QUOTES_ARTICLE = {"unchecked_sentences": {
     "publisher": "the article's author (opinion article, December 2024)",
     "title": "West versus Russia, emerging Cold War 2.0, PART II rest of the world (quoted verbatim; copy in seeds/)",
-    "path": "seeds/000_814a5daf7bd827f4.txt", "date_published": "2024-12", "date_accessed": "2026-12-01"}}
+    "path": "seeds/000_814a5daf7bd827f4.txt", "date_published": "2024-12", "date_accessed": "2026-12-01"},
+    "corrections": {"publisher": "this report", "title": "The claim ledger (claims.csv): the corrected rows cite their sources there",
+                    "path": "claims.csv", "date_published": "2026-12-01", "date_accessed": "2026-12-01"}}
 
 
 def expected(pkg: dict) -> dict[str, list[dict]]:

@@ -131,6 +131,7 @@ def table(chapter: str) -> _HTML:
     """The chapter's claims as an HTML table; each row is anchored ``#claim-<id>``."""
     df = claims(chapter)
     reg = sources()
+    corrected = set(load("corrections")["claim_id"])
     rows = []
     for r in df.itertuples(index=False):
         links = []
@@ -140,6 +141,9 @@ def table(chapter: str) -> _HTML:
             links.append(f'<a href="{html.escape(s["url"], quote=True)}" title="{html.escape(s["title"])}"'
                          + (' class="cw-tier3"' if tier3 else "") + f'>{html.escape(source_label(s))}</a>')
         later = LATER.get(r.later, "") if isinstance(r.later, str) else ""
+        if r.id in corrected:
+            later = (later + " " if later else "") + (f'<a class="cw-corrected" href="../book/corrections.html#corr-{html.escape(r.id)}" '
+                                                        f'title="This row was corrected: see the Corrections page">corrected</a>')
         rows.append(
             f'<tr id="claim-{html.escape(r.id)}"><td class="cw-id">{html.escape(r.id)}</td>'
             f'<td class="cw-quote">\u201c{html.escape(r.quote)}\u201d<div class="cw-type">{html.escape(r.claim_type)}</div></td>'
@@ -232,3 +236,35 @@ def claim_list(df: pd.DataFrame, date_col: str | None = None) -> _HTML:
         items.append(f"<li>{when}{link(r)} {badge(r.verdict)} \u201c{html.escape(r.quote[:160])}{'…' if len(r.quote) > 160 else ''}\u201d"
                      f"{later}{ev}</li>")
     return _HTML(f'<ul class="cw-claimlist">{"".join(items)}</ul>', f"{len(df)} claims")
+
+
+def open_questions(today=None) -> pd.DataFrame:
+    """Claims whose outcome is still open, with the date by which each should be looked at again."""
+    c = claims()
+    today = pd.Timestamp(today or pd.Timestamp.now(tz="UTC").date())
+    out = c[c["recheck_by"].notna()].sort_values(["recheck_by", "id"])[["id", "chapter", "quote", "recheck_by", "recheck_reason"]]
+    return out.assign(overdue=out["recheck_by"] < today)
+
+
+def overdue(today=None) -> pd.DataFrame:
+    q = open_questions(today)
+    return q[q["overdue"]]
+
+
+def corrections_list() -> _HTML:
+    """The corrections since 0.1.0, newest first, each linked to its row and anchored #corr-<claim id>."""
+    df = load("corrections").sort_values(["date", "claim_id"], ascending=[False, True], kind="stable")
+    c = claims().set_index("id")
+    items, seen = [], set()
+    for r in df.itertuples(index=False):
+        anchor = "" if r.claim_id in seen else f' id="corr-{html.escape(r.claim_id)}"'
+        seen.add(r.claim_id)
+        chapter = c.loc[r.claim_id, "chapter"] if r.claim_id in c.index else r.claim_id.split("-")[0]
+        before = html.escape(r.before) if isinstance(r.before, str) and r.before else "<em>(blank)</em>"
+        after = html.escape(r.after) if isinstance(r.after, str) and r.after else "<em>(blank)</em>"
+        items.append(f'<li{anchor}><strong>{r.date:%-d %B %Y}</strong> — <a href="../{page_of(chapter)}#claim-{html.escape(r.claim_id)}">'
+                     f'{html.escape(r.claim_id)}</a>, {html.escape(r.kind)} correction to <code>{html.escape(r.field)}</code>.'
+                     f'<div class="cw-corr"><div><span class="cw-corr-label">Before:</span> {before}</div>'
+                     f'<div><span class="cw-corr-label">Now:</span> {after}</div>'
+                     f'<div><span class="cw-corr-label">Why:</span> {html.escape(r.why)}</div></div></li>')
+    return _HTML(f'<ul class="cw-corrections">{"".join(items)}</ul>', f"{len(df)} corrections")

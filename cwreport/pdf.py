@@ -282,8 +282,10 @@ def find_index(folder: Path) -> Path:
 def make_pdf(singlehtml: Path, out: Path) -> list[str]:
     """Print ``singlehtml`` to ``out``; returns the chapter titles found."""
     index = find_index(singlehtml)
-    if index.parent != singlehtml and not (index.parent / "_static").exists():
-        # jupyter-book's singlehtml with the root document in book/ links _static relative to book/.
+    if index.parent != singlehtml:
+        # jupyter-book's singlehtml with the root document in book/ links _static relative to book/:
+        # a fresh copy every time (a stale one printed with an old stylesheet).
+        shutil.rmtree(index.parent / "_static", ignore_errors=True)
         shutil.copytree(singlehtml / "_static", index.parent / "_static")
     import time
 
@@ -376,16 +378,31 @@ def split_tokens(pdf: Path, tokens: set[str], max_height: float = 9.5) -> list[s
         by_x: dict[int, list] = {}
         for ln in lines:
             by_x.setdefault(round(ln[0]), []).append(ln)
-        for ln in lines:
+        def below(ln):
             height = ln[2] - ln[1]
-            below = [m for key in (round(ln[0]) - 1, round(ln[0]), round(ln[0]) + 1) for m in by_x.get(key, [])
-                     if abs(m[0] - ln[0]) < 1.0 and 0.5 * height < m[1] - ln[1] < 1.9 * height]
-            if not below:
+            near = [m for key in (round(ln[0]) - 1, round(ln[0]), round(ln[0]) + 1) for m in by_x.get(key, [])
+                    if abs(m[0] - ln[0]) < 1.0 and 0.5 * height < m[1] - ln[1] < 1.9 * height]
+            return min(near, key=lambda m: m[1]) if near else None
+
+        for ln in lines:
+            a = ln[3][-1]
+            if a in tokens:
                 continue
-            nxt = min(below, key=lambda m: m[1])
-            a, b = ln[3][-1], nxt[3][0]
-            if (a + b) in tokens and a not in tokens and not (a.isdigit() and b.isdigit()):  # not two number cells
-                found.append(f"page {n}: {a} / {b}")
+            chain, parts, cur = a, [a], ln
+            for _ in range(4):  # a token broken over up to five lines
+                cur = below(cur)
+                if cur is None:
+                    break
+                b = cur[3][0]
+                if a.isdigit() and b.isdigit():  # two number cells, one above the other
+                    break
+                chain += b
+                parts.append(b)
+                if chain in tokens:
+                    found.append(f"page {n}: {' / '.join(parts)}")
+                    break
+                if len(cur[3]) > 1 or len(chain) > 12:
+                    break
     return found
 
 

@@ -42,7 +42,8 @@ def label(column: str, resource: dict | None = None) -> str:
             field = None
     field = field or _fields().get(str(column))
     if not field:
-        return str(column)
+        text = str(column)
+        return text.replace("_", " ").capitalize() if "_" in text and text == text.lower() else text
     title = field.get("title") or str(column)
     unit = field.get("unit", "")
     return f"{title} ({unit})" if unit not in NO_UNIT else title
@@ -125,7 +126,7 @@ def styled(df: pd.DataFrame):
 
 
 def to_html(df: pd.DataFrame) -> str:
-    return f'<div class="cw-table-wrap">{styled(df).to_html()}</div>'
+    return _wrap(styled(df).to_html())
 
 
 def use() -> None:
@@ -145,4 +146,9 @@ def use() -> None:
 def _styler_html(st) -> str:
     """A Styler made in a notebook: the book's table class, a stable id (nbval compares outputs), its own box."""
     html = st.set_table_attributes('class="cw-table"').set_uuid(_uid(st.data)).to_html()
-    return f'<div class="cw-table-wrap">{html}</div>'
+    return _wrap(html)
+
+
+def _wrap(table_html: str) -> str:
+    """A table in its own box: a wide one scrolls inside it (reachable by keyboard: WCAG scrollable regions)."""
+    return f'<div class="cw-table-wrap" tabindex="0" role="region" aria-label="Table">{table_html}</div>'

@@ -41,7 +41,7 @@ def test_every_row_reaches_a_source_with_url_and_dates():
         df = load(res["name"])
         col = "source_ids" if "source_ids" in df.columns else "rests_on" if "rests_on" in df.columns else None
         if col is None:
-            assert res["name"] == "unchecked_sentences", f"{res['name']}: rows cite no source"
+            assert res["name"] in ("unchecked_sentences", "corrections"), f"{res['name']}: rows cite no source"
             continue
         for i, cell in enumerate(df[col], start=2):
             ids = split_ids(cell)
@@ -234,3 +234,42 @@ def test_reproduced_headlines_are_rated():
     for needle in ("1.3 Million Soldiers Join Putin", "Putin Enters Taiwan Battlefield", "CHINA Cut-Off Completely EXPORT"):
         rows = c[c["quote"].str.contains(needle, regex=False)]
         assert len(rows) == 1 and rows["verdict"].iloc[0] != "opinion", needle
+
+
+# --- corrections and open questions (issue 15) ------------------------------------------------------------------
+
+OPEN = r"under appeal|have appealed|both appealed|were appealed|has appealed|first[- ]instance|suspen|awaiting|not yet published"
+SETTLED = {"sk2-41": "the Constitutional Court's final ruling settles it; the criminal ruling is only an aside"}
+
+
+def test_every_open_claim_has_a_recheck_date():
+    c = load("claims")
+    open_ = c[c["finding"].str.contains(OPEN, case=False, regex=True) & ~c["id"].isin(list(SETTLED))]
+    missing = open_[open_["recheck_by"].isna()]["id"].tolist()
+    assert not missing, f"open claims without recheck_by: {missing}"
+    dated = c[c["recheck_by"].notna()]
+    assert dated["recheck_reason"].notna().all(), "a re-check date without saying what is open"
+    assert len(dated) >= 15
+
+
+def test_overdue_list_is_computed_from_the_data():
+    from cwreport import ledger
+
+    c = load("claims")
+    first = c["recheck_by"].min()
+    assert ledger.overdue(first - pd.Timedelta(days=1)).empty
+    on = ledger.overdue(first + pd.Timedelta(days=1))
+    assert set(on["id"]) == set(c[c["recheck_by"] == first]["id"])
+    assert len(ledger.overdue("2100-01-01")) == c["recheck_by"].notna().sum()
+
+
+def test_corrections_name_real_rows_and_say_why():
+    co = load("corrections")
+    ids = set(load("claims")["id"])
+    assert set(co["claim_id"]) <= ids
+    assert co["why"].str.len().min() > 15
+    assert (co["before"].fillna("") != co["after"].fillna("")).all(), "a correction that changes nothing"
+    verdicts = co[co["field"] == "verdict"]
+    c = load("claims").set_index("id")
+    for r in verdicts.itertuples(index=False):
+        assert c.loc[r.claim_id, "verdict"] == r.after, f"{r.claim_id}: the ledger does not carry the corrected verdict"

@@ -32,6 +32,14 @@ def base(tmp_path_factory):
     return root / "data"
 
 
+def _count(kind):
+    """Count examples for the benchmark (CW_HYPOTHESIS_COUNT names a file; one line per example)."""
+    path = os.environ.get("CW_HYPOTHESIS_COUNT")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(kind + "\n")
+
+
 class Copy:
     """Damage one file of the package copy, validate, then restore it."""
 
@@ -60,6 +68,7 @@ class Copy:
 def refused(base, file, line=None, column=None, claim=None):
     msgs = [str(p) for p in problems(base / "datapackage.json", ARTICLE)]  # raising here = a traceback: fails
     assert msgs, "the damaged package was accepted"
+    _count("refused")
     hits = [m for m in msgs if f"data/{file}" in m or file in m]
     assert hits, f"no message names {file}: {msgs[:3]}"
     if claim:
@@ -162,6 +171,7 @@ def test_huge_or_non_finite_numbers(base, num, row, value):
         c.write_rows(fields, rows)
         msgs = [str(p) for p in problems(base / "datapackage.json", ARTICLE)]
         assert msgs and any(f"line {i + 2}" in m and col in m for m in msgs), (value, msgs[:3])
+        _count("refused")
 
 
 @SETTINGS
@@ -186,6 +196,7 @@ def test_harmless_edits_are_accepted(base, name, row, note):
         c.write_rows(fields, rows)
         msgs = [str(p) for p in problems(base / "datapackage.json", ARTICLE)]
         assert msgs == [], msgs[:3]
+        _count("accepted")
 
 
 @SETTINGS
@@ -201,3 +212,4 @@ def test_an_added_valid_row_is_accepted(base, row, n):
         c.write_rows(fields, rows)
         msgs = [str(p) for p in problems(base / "datapackage.json", ARTICLE)]
         assert msgs == [], msgs[:3]
+        _count("accepted")

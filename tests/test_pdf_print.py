@@ -45,7 +45,7 @@ def _links(reader):
 
 
 def test_links_are_internal_destinations_or_web_urls(reader):
-    named = reader.named_destinations
+    named = {k.lstrip("/"): v for k, v in reader.named_destinations.items()}
     kinds = {"internal": 0, "external": 0}
     bad = []
     for n, a in _links(reader):
@@ -65,6 +65,7 @@ def test_links_are_internal_destinations_or_web_urls(reader):
         if not isinstance(dest, list) and not hasattr(dest, "__getitem__"):
             dest = str(dest)
         if isinstance(dest, str):
+            dest = dest.lstrip("/")
             if dest not in named:
                 bad.append((n + 1, f"destination {dest!r} does not resolve"))
                 continue
@@ -81,11 +82,12 @@ def test_links_are_internal_destinations_or_web_urls(reader):
 
 def test_a_claim_mark_jumps_to_its_ledger_row(reader, page_texts):
     """The annotated article's mark for sk1-01 lands on the page of the ledger that lists sk1-01."""
-    named = reader.named_destinations
+    named = {k.lstrip("/"): v for k, v in reader.named_destinations.items()}
     assert "claim-sk1-01" in named, "no destination for the ledger row claim-sk1-01"
     target = reader.get_destination_page_number(named["claim-sk1-01"])
     assert "sk1-01" in page_texts[target]
-    marks = [a for n, a in _links(reader) if n < target and str((a.get("/A") or {}).get("/D", a.get("/Dest", ""))) == "claim-sk1-01"]
+    marks = [a for n, a in _links(reader) if n < target
+             and str((a.get("/A") or {}).get("/D", a.get("/Dest", ""))).lstrip("/") == "claim-sk1-01"]
     assert marks, "no link in the PDF jumps to claim-sk1-01"
 
 
