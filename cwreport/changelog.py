@@ -62,6 +62,15 @@ def render(version: str, old_version: str, claims: dict, tables: dict[str, dict]
     out.append(f"- Verdicts changed: {len(claims['changed'])}")
     for c in claims["changed"]:
         out.append(f"  - {c['id']}: {c['old']} → {c['new']}. Reason: {c['reason']}")
+    corrections = tables.pop("corrections", None)
+    if corrections is not None and corrections.get("rows") is not None:
+        rows = corrections["rows"]
+        kinds = rows["kind"].value_counts()
+        out.append(f"- Corrections: {len(rows)} ("
+                   + ", ".join(f"{int(kinds.get(k, 0))} {k}" for k in ("fact", "verdict", "later", "label", "added")) + ")")
+        for r in rows.sort_values(["date", "claim_id"], ascending=[False, True], kind="stable").itertuples(index=False):
+            out.append(f"  - {r.date} {r.claim_id} ({r.kind}, `{r.field}`): {r.before or '(blank)'} → {r.after or '(blank)'}. "
+                       f"Why: {r.why}")
     revised = sum(len(t["revised"]) for t in tables.values())
     out.append(f"- Data values revised: {revised}")
     for name, t in sorted(tables.items()):
@@ -101,6 +110,13 @@ def compare(old_ref: str, new_ref: str | None, version: str = __version__, old_v
     cl = claims_diff(old_claims if old_claims is not None else empty, new_claims)
     tables = {}
     for name, (df, key) in new_tables.items():
+        if name == "corrections":  # listed as corrections, old → new with the reason, not as a table diff
+            old = old_tables.get(name, (df.iloc[0:0], key))[0]
+            seen = set(map(tuple, old[["date", "claim_id", "field"]].values.tolist())) if len(old) else set()
+            tables[name] = {"rows": df[[tuple(r) not in seen for r in df[["date", "claim_id", "field"]].values.tolist()]]}
+            continue
+        if not key:
+            continue
         old = old_tables.get(name, (df.iloc[0:0], key))[0]
         tables[name] = table_diff(old, df, key)
     return render(version, old_version or old_ref, cl, tables)

@@ -4,9 +4,9 @@
 gives a chart the Our-World-in-Data anatomy: a title that states the finding,
 a subtitle with the unit, a source line, notes and a text alternative.
 
-The renderer emits HTML that calls the global ``vegaEmbed`` (served from the
-book's own ``_static``: no CDN) with a deterministic element id, so that
-notebook outputs are identical run after run (nbval).
+The renderer compiles the Vega-Lite spec to Vega and emits HTML that draws it with the
+global ``vegaEmbed`` in "vega" mode (served from the book's own ``_static``: no CDN), with a
+deterministic element id, so that notebook outputs are identical run after run (nbval).
 """
 from __future__ import annotations
 
@@ -79,6 +79,19 @@ def _script_json(obj) -> str:
     return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+VL_VERSION = "6.4"
+
+
+def compile_vega(spec: dict) -> dict:
+    """Vega-Lite compiled to Vega when the notebook runs (pinned vl-convert): the page only draws it. The Vega spec
+    keeps the chart's title, description and usermeta (its source, note and text alternative). vega-embed draws it in
+    "vega" mode. (A Vega-only bundle would cut the page weight, but vl-convert's bundler leaves the `vega` global
+    null, so the bundle stays whole.)"""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_vega(spec, vl_version=VL_VERSION)
+
+
 COMPOSED = ("hconcat", "vconcat", "concat", "facet", "repeat")
 
 
@@ -100,6 +113,7 @@ def render(spec: dict, **_metadata) -> dict:
         raise ValueError("chart without cwreport metadata: wrap it in cwreport.charts.figure(...)")
     spec = responsive(spec)
     cid = _chart_id(spec)
+    vg = compile_vega(spec)
     title = spec.get("title", {})
     title_text = title.get("text", "") if isinstance(title, dict) else title
     title_text = " ".join(title_text) if isinstance(title_text, list) else str(title_text)
@@ -111,11 +125,11 @@ def render(spec: dict, **_metadata) -> dict:
         f'aria-describedby="alt-{cid}"></div>'
         f'<figcaption><span class="cw-source">{html.escape(meta["source"])}</span>{note}</figcaption>'
         f'<p class="cw-alt" id="alt-{cid}">{html.escape(meta["alt"])}</p>'
-        f'<script type="application/json" id="spec-{cid}">{_script_json(spec)}</script>'
+        f'<script type="application/json" id="spec-{cid}">{_script_json(vg)}</script>'
         f'<script>(function(){{var el=document.getElementById("vis-{cid}");'
         f'var spec=JSON.parse(document.getElementById("spec-{cid}").textContent);'
         f'if(typeof vegaEmbed!=="function"){{el.textContent="Chart library missing: the book must be built with the cwreport extension.";return;}}'
-        f'vegaEmbed(el,spec,{{renderer:"svg",actions:false}}).catch(function(e){{'
+        f'vegaEmbed(el,spec,{{mode:"vega",renderer:"svg",actions:false}}).catch(function(e){{'
         f'el.setAttribute("data-error",String(e));el.textContent="This chart failed to render: "+e;}});}})();</script>'
         f'</figure>'
     )

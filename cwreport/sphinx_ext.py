@@ -33,11 +33,28 @@ def build_date() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
+def edition_facts() -> dict[str, str]:
+    """Figures for the front page, computed from the data (MyST substitutions: no typed numbers in prose)."""
+    from .data import load
+
+    claims, sources, corrections = load("claims"), load("sources"), load("corrections")
+    kinds = corrections["kind"].value_counts()
+    return {
+        "n_claims": str(len(claims)), "n_sources": str(len(sources)),
+        "n_tier1": str(int((sources["tier"] == 1).sum())), "n_tier3": str(int((sources["tier"] == 3).sum())),
+        "n_corrections": str(len(corrections)), "n_corr_fact": str(int(kinds.get("fact", 0))),
+        "n_corr_verdict": str(int(kinds.get("verdict", 0))), "n_corr_later": str(int(kinds.get("later", 0))),
+        "n_corr_added": str(int(kinds.get("added", 0))), "n_open": str(int(claims["recheck_by"].notna().sum())),
+        "n_reviewed": str(int(claims["reviewed_on"].notna().sum())),
+    }
+
+
 def _config_inited(app, config):
     date = build_date()
     config.version = config.release = __version__
     subs = dict(getattr(config, "myst_substitutions", {}) or {})
     subs.update(version=__version__, build_date=date, title=TITLE)
+    subs.update(edition_facts())
     config.myst_substitutions = subs
     opts = dict(config.html_theme_options or {})
     opts["extra_footer"] = (f'<p class="cw-footer">{TITLE} \u00b7 version <span class="cw-version">{__version__}</span>'
@@ -61,7 +78,7 @@ def _write_bundle(app, exc):
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     target = static / BUNDLE
-    stamp = f"/* wrapped in a function scope; vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} from vl-convert-python */\n"
+    stamp = f"/* wrapped in a function scope; vega {vl_convert.get_vega_version()} (charts are compiled to Vega when notebooks run), vega-embed {vl_convert.get_vega_embed_version()} from vl-convert-python */\n"
     if not target.exists() or not target.read_text(encoding="utf-8").startswith(stamp):
         tmp = target.with_suffix(".tmp")
         body = vl_convert.javascript_bundle(vl_version="6.4")
@@ -146,9 +163,18 @@ def _subset_icons(outdir: Path) -> None:
     if not target.exists():
         return
     tag = re.compile(r'<script defer src="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"></script>')
+    # The theme loads the search index and tools on every page for its search-as-you-type option, which this
+    # book does not turn on: only the search page uses them (the search box submits to it).
+    search_js = re.compile(r'\s*<script src="(?:\.\./)*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+    design = re.compile(r'\s*<(?:link rel="stylesheet" type="text/css" href="(?:\.\./)*_static/sphinx-design\.min\.css[^"]*" ?/?|'
+                        r'script(?: data-sd-tabs-storage-prefix="[^"]*")? src="(?:\.\./)*_static/design-tabs\.js[^"]*"></script)>')
     for p in pages:
         text = p.read_text(encoding="utf-8")
         new = tag.sub(lambda m: f'<script defer src="{m.group(1)}_static/{ICONS_JS}"></script>', text)
+        if p.name != "search.html":
+            new = search_js.sub("", new)
+        if ' class="sd-' not in new and " sd-" not in new:  # no sphinx-design component on the page
+            new = design.sub("", new)
         new = re.sub(r'<link rel="preload" as="script" href="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"\s*/?>', "", new)
         if new != text:
             p.write_text(new, encoding="utf-8")
