@@ -3,13 +3,14 @@ from __future__ import annotations
 
 
 class Plain(str):
-    """A string whose text/plain form has no quotes, for {glue:text} in prose."""
+    """A string glued for {glue:text} in prose. Its text/plain form is the quoted literal: myst-nb reads the
+    text back with ``ast.literal_eval``, which would turn an unquoted "1,554" into the tuple (1, 554)."""
 
     def __repr__(self) -> str:
-        return str(self)
+        return str.__repr__(self)
 
     def _repr_pretty_(self, p, cycle):
-        p.text(str(self))
+        p.text(str.__repr__(self))
 
 
 def glue(name: str, value, fmt: str | None = None):

@@ -141,6 +141,9 @@ def use() -> None:
     from pandas.io.formats.style import Styler
 
     fmt.for_type(Styler, _styler_html)
+    # and a stable plain-text form (the default shows a memory address, which differs run to run)
+    ip.display_formatter.formatters["text/plain"].for_type(
+        Styler, lambda st, p, cycle: p.text(f"<table: {st.data.shape[0]} rows x {st.data.shape[1]} columns>"))
 
 
 def _styler_html(st) -> str:

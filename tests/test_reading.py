@@ -157,3 +157,16 @@ def test_explorer_links_reach_the_article(chromium):
     assert len(ids) >= 199
     missing = [i for i in ids if f'id="art-{i}"' not in art]
     assert not missing, f"explorer links to claims not marked in the annotated article: {missing[:5]}"
+
+
+def test_glued_numbers_print_as_numbers():
+    """A glued '1,554' must not come out as the tuple '(1, 554)' (myst-nb reads glued text back as a literal)."""
+    bad = {}
+    for rel in PAGES:
+        text = (HTML / rel).read_text(encoding="utf-8")
+        hits = re.findall(r'class="pasted-text">(\([0-9][^<]*\))<', text)
+        if hits:
+            bad[rel] = hits[:3]
+    assert not bad, bad
+    nk0 = (HTML / "book/nk0_two_camps.html").read_text(encoding="utf-8")
+    assert re.search(r'US\$<span class="pasted-text">1,5\d\d</span> billion', nk0)
