@@ -7,7 +7,7 @@ ledger (:mod:`cwreport.ledger`).
 """
 from pathlib import Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 TITLE = "Cold War 2.0, Part II, fact-checked"
 SUBTITLE = ("An executable, fact-checked data report on the opinion article "
