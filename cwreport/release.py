@@ -83,8 +83,10 @@ def main(argv=None) -> int:
     for p in sorted((ROOT / "data").iterdir()):
         if p.is_file():
             shutil.copy2(p, tmp / "data" / p.name)
-    for p in sorted((ROOT / "book").glob("*.ipynb")):
-        shutil.copy2(p, tmp / "notebooks" / p.name)
+    for p in sorted((ROOT / "book").glob("*.ipynb")):  # each notebook says which edition it belongs to
+        nb = json.loads(p.read_text(encoding="utf-8"))
+        nb.setdefault("metadata", {})["cwreport"] = {"edition": version, "git_commit": commit}
+        (tmp / "notebooks" / p.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     files = [{"path": str(p.relative_to(tmp)), "bytes": p.stat().st_size, "sha256": _sha256(p)}
              for p in sorted(tmp.rglob("*")) if p.is_file()]
     # What the PDF's reproducibility depends on besides the commit: the Chromium that printed it and its fonts.

@@ -56,6 +56,9 @@ def test_release_folder_contents(released):
     assert f"cold-war-2-part-2-fact-check-{__version__}-html.zip" in paths
     assert {"data/datapackage.json", "data/claims.csv", "data/sources.csv"} <= paths
     assert any(p.startswith("notebooks/") for p in paths)
+    nb = json.loads((folder / "notebooks" / "sk1_night.ipynb").read_text())
+    assert nb["metadata"]["cwreport"]["edition"] == __version__
+    assert manifest["print_environment"]["chromium"] and "fonts-noto-cjk" in manifest["print_environment"]["font_packages"]
     for f in manifest["files"]:  # every checksum is right
         import hashlib
         assert hashlib.sha256((folder / f["path"]).read_bytes()).hexdigest() == f["sha256"], f["path"]
