@@ -63,16 +63,31 @@ def _config_inited(app, config):
     config.html_static_path = list(config.html_static_path) + [str(ASSETS)]
 
 
+def _write_libraries(app):
+    """Write the chart and table libraries into _static before any page is written, so that the first build's
+    pages already carry their ?v= checksums (otherwise they appear one build later, the single-page HTML
+    changes, and the first no-change rebuild prints the PDF again)."""
+    if app.builder.format != "html":
+        return
+    _write_vega(app)
+    from .explorer import bundle_js
+
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    it = static / ITABLES_JS
+    text = bundle_js()
+    if not it.exists() or it.read_text(encoding="utf-8") != text:
+        it.write_text(text, encoding="utf-8")
+
+
 def _write_bundle(app, exc):
     if exc is not None or app.builder.format != "html":
         return
     _subset_icons(Path(app.outdir))
-    from .explorer import bundle_js
+    _write_libraries(app)
 
-    it = Path(app.outdir) / "_static" / ITABLES_JS
-    text = bundle_js()
-    if not it.exists() or it.read_text(encoding="utf-8") != text:
-        it.write_text(text, encoding="utf-8")
+
+def _write_vega(app):
     import vl_convert
 
     static = Path(app.outdir) / "_static"
@@ -219,6 +234,7 @@ def setup(app):
     app.connect("builder-inited", _no_cdn_mathjax)
     app.connect("doctree-resolved", _doctree_resolved)
     app.connect("config-inited", _config_inited)
+    app.connect("builder-inited", _write_libraries)
     app.connect("build-finished", _write_bundle)
     app.connect("html-page-context", _page_scripts)
     app.add_css_file("cwreport.css")
