@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import sys
 import unicodedata
@@ -114,6 +115,9 @@ def _shape_checks(path: Path, rel: str) -> list[Problem]:
     return []
 
 
+MAX_NUMBER = 1e13  # no value in this book comes near it (world gallium output in kg is about 1e6)
+
+
 def _cross_checks(descriptor: Path, article: Path) -> list[Problem]:
     """Checks Frictionless cannot express: multi-id source links and quotes."""
     out: list[Problem] = []
@@ -150,6 +154,28 @@ def _cross_checks(descriptor: Path, article: Path) -> list[Problem]:
                 if sid not in known:
                     out.append(Problem(f"data/{r['path']}", line, "source_ids",
                                        f"unknown source id {sid!r} (not in data/{res['sources']['path']})"))
+    # Numbers must be finite and of a plausible size, also where a field sets no maximum.
+    for r in pkg["resources"]:
+        numeric = [f for f in r.get("schema", {}).get("fields", []) if f.get("type") in ("number", "integer")]
+        if not numeric:
+            continue
+        try:
+            rows = list(_rows(base / r["path"]))
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line, row in rows:
+            for f in numeric:
+                cell = (row.get(f["name"]) or "").strip()
+                if not cell:
+                    continue
+                try:
+                    value = float(cell)
+                except ValueError:
+                    continue  # a type error, reported by Frictionless
+                limit = f.get("constraints", {}).get("maximum", MAX_NUMBER)
+                if not math.isfinite(value) or abs(value) > max(float(limit), MAX_NUMBER):
+                    out.append(Problem(f"data/{r['path']}", line, f["name"],
+                                       f"implausible number {cell!r}: not finite, or beyond {MAX_NUMBER:.0e}"))
     for name in ("claims", "unchecked_sentences"):  # both quote the article: exact words only
         if name not in res:
             continue
