@@ -152,7 +152,12 @@ def _tree_hash(folder: Path) -> str:
             continue
         if p.is_file() and ".doctrees" not in p.parts and p.name != ".buildinfo":
             h.update(str(p.relative_to(folder)).encode())
-            h.update(p.read_bytes())
+            data = p.read_bytes()
+            if p.suffix == ".html":
+                # Sphinx writes the single page before it copies the static files, so the first build's asset
+                # links lack the ?v=<checksum> the next build adds; the assets themselves are hashed as files.
+                data = re.sub(rb"\?v=[0-9a-f]{8}", b"", data)
+            h.update(data)
     return h.hexdigest()
 
 
