@@ -4,8 +4,8 @@
 gives a chart the Our-World-in-Data anatomy: a title that states the finding,
 a subtitle with the unit, a source line, notes and a text alternative.
 
-The renderer compiles the Vega-Lite spec to Vega and emits HTML that draws it with the
-global ``vegaEmbed`` in "vega" mode (served from the book's own ``_static``: no CDN), with a
+The renderer compiles the Vega-Lite spec to Vega and emits HTML that draws it with ``cwDraw``
+(Vega's runtime, served from the book's own ``_static``: no CDN), with a
 deterministic element id, so that notebook outputs are identical run after run (nbval).
 """
 from __future__ import annotations
@@ -84,9 +84,8 @@ VL_VERSION = "6.4"
 
 def compile_vega(spec: dict) -> dict:
     """Vega-Lite compiled to Vega when the notebook runs (pinned vl-convert): the page only draws it. The Vega spec
-    keeps the chart's title, description and usermeta (its source, note and text alternative). vega-embed draws it in
-    "vega" mode. (A Vega-only bundle would cut the page weight, but vl-convert's bundler leaves the `vega` global
-    null, so the bundle stays whole.)"""
+    keeps the chart's title, description and usermeta (its source, note and text alternative). The page loads only
+    Vega's runtime to draw it (``cwDraw`` in ``_static/cw-charts.js``, see ``sphinx_ext.charts_js``)."""
     import vl_convert as vlc
 
     return vlc.vegalite_to_vega(spec, vl_version=VL_VERSION)
@@ -128,9 +127,8 @@ def render(spec: dict, **_metadata) -> dict:
         f'<script type="application/json" id="spec-{cid}">{_script_json(vg)}</script>'
         f'<script>(function(){{var el=document.getElementById("vis-{cid}");'
         f'var spec=JSON.parse(document.getElementById("spec-{cid}").textContent);'
-        f'if(typeof vegaEmbed!=="function"){{el.textContent="Chart library missing: the book must be built with the cwreport extension.";return;}}'
-        f'vegaEmbed(el,spec,{{mode:"vega",renderer:"svg",actions:false}}).catch(function(e){{'
-        f'el.setAttribute("data-error",String(e));el.textContent="This chart failed to render: "+e;}});}})();</script>'
+        f'if(typeof cwDraw!=="function"){{el.textContent="Chart library missing: the book must be built with the cwreport extension.";return;}}'
+        f'cwDraw(el,spec);}})();</script>'
         f'</figure>'
     )
     return {"text/html": body, "text/plain": f"<Chart: {title_text}>"}

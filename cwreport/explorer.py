@@ -2,17 +2,21 @@
 
 The table comes from ``itables.to_html_datatable`` in its offline mode. Its library is not inlined in the page:
 the Sphinx extension writes ``_static/cw-itables.js`` (a classic script, so that it also loads from file://),
-which holds itables' own DataTables bundle and registers it under the name the offline template waits for.
+which holds itables' own DataTables bundle and registers it under the name the offline template waits for, and
+``_static/cw-itables.css``, its stylesheet.
 """
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
 from .ledger import LATER, VERDICTS, chapter_titles, claims, page_of
 
 MARKER = "cw-explorer"
+FALLBACK_CELL = "border:1px solid #ddd;padding:8px"
+FALLBACK_CSS = f"table.cw-fallback{{border-collapse:collapse}}table.cw-fallback th,table.cw-fallback td{{{FALLBACK_CELL}}}\n"
 SHORT = 140
 
 
@@ -48,29 +52,54 @@ def table() -> str:
         language={"search": "Search all claims:", "info": "Showing _TOTAL_ of _MAX_ claims",
                   "infoFiltered": "", "infoEmpty": "No claim matches"},
     )
+    # itables gives every cell of its no-JavaScript fallback table the same inline style (1,600 times); one rule in
+    # cw-itables.css does the same.
+    out = out.replace(f'<div id="cw-claims_fallback"><table style="border-collapse:collapse">',
+                      f'<div id="cw-claims_fallback"><table class="cw-fallback">')
+    out = out.replace(f' style="{FALLBACK_CELL}"', "")
     return f'<div class="{MARKER}">{out}</div>'
 
 
 def bundle_js() -> str:
-    """The classic script that makes itables' offline bundle available to the page (works from file://)."""
-    import base64
+    """itables' DataTables bundle (an ES module, ``dt_bundle.js``) as a classic script that also runs from file://:
+    its one closing ``export {...}`` becomes the promise that itables' offline template awaits, and the whole runs
+    in a function scope in strict mode, as a module would. No base64 copy and no blob: the page loads it once."""
+    import re
     from importlib.resources import files
 
     from itables.javascript import _itables_ready_event, _itables_underscore_version
 
-    pkg = files("itables") / "html"
-    js = base64.b64encode((pkg / "dt_bundle.js").read_bytes()).decode()
-    css = base64.b64encode((pkg / "dt_bundle.css").read_bytes()).decode()
+    js = (files("itables") / "html" / "dt_bundle.js").read_text(encoding="utf-8")
+    exports = list(re.finditer(r"export\{([^}]*)\}", js))
+    if len(exports) != 1 or re.search(r"(^|[;}\s])import[\s{*]", js[:200]) or "import.meta" in js:
+        raise RuntimeError("itables' dt_bundle.js no longer has the shape bundle_js() expects (one closing export)")
+    m = exports[0]
+    pairs = []
+    for item in m.group(1).split(","):
+        local, _, public = item.strip().partition(" as ")
+        pairs.append(f"{(public or local).strip()}:{local.strip()}")
     name, event = _itables_underscore_version(), _itables_ready_event()
-    return f"""/* itables' DataTables bundle (dt_for_itables), from the pinned itables package; loaded by the claim explorer */
-(function () {{
-  if (window.{name}) return;
-  var style = document.createElement('style');
-  style.textContent = atob("{css}");
-  document.head.appendChild(style);
-  var blob = new Blob([atob("{js}")], {{type: 'application/javascript'}});
-  var url = URL.createObjectURL(blob);
-  window.{name} = import(url).then(function (m) {{ URL.revokeObjectURL(url); return m; }});
-  window.{name}.then(function () {{ window.dispatchEvent(new Event("{event}")); }});
-}})();
-"""
+    body = js[:m.start()] + f"window.{name}=Promise.resolve({{{','.join(pairs)}}});" + js[m.end():]
+    return (f"/* itables' DataTables bundle (dt_for_itables), from the pinned itables package, as a classic script;"
+            f" loaded by the claim explorer */\n"
+            f"(function () {{\n\"use strict\";\nif (window.{name}) return;\n{body}\n"
+            f"window.{name}.then(function () {{ window.dispatchEvent(new Event(\"{event}\")); }});\n}})();\n")
+
+
+# DataTables extensions in itables' bundle that the explorer does not switch on (SearchPanes, SearchBuilder,
+# ColumnControl, FixedColumns, RowGroup, Scroller, ColReorder, KeyTable, Responsive, Buttons, DateTime, Select):
+# their rules style elements that never appear on the page.
+UNUSED_EXTENSIONS = re.compile(r"\.(?:dtsp|dtsb|dtcc|dtfc|dtrg|dts|dtcr|dtk|dtr|dte)(?![\w-])|\.(?:dtsp|dtsb|dtcc|dtfc|dtrg|dts|dtcr|"
+                               r"dtk|dtr|dte)-[\w-]+|\.(?:dt-button|dt-buttons|buttons-|dt-datetime|select-)[\w-]*|"
+                               r"\.(?:selected|dt-rowReorder)[\w-]*")
+
+
+def bundle_css() -> str:
+    """itables' DataTables stylesheet, served as a file of its own next to the script, less the rules of the
+    extensions that the explorer does not use, plus the static fallback table's cell style (see :func:`table`)."""
+    from importlib.resources import files
+
+    from .css import drop_rules
+
+    css = (files("itables") / "html" / "dt_bundle.css").read_text(encoding="utf-8")
+    return drop_rules(css, UNUSED_EXTENSIONS.search) + "\n" + FALLBACK_CSS

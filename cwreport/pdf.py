@@ -124,9 +124,10 @@ def browser(print_fonts: bool = False):
             b.close()
 
 
-def open_offline(b, url: str):
-    """A page that may only talk to 127.0.0.1; returns (page, blocked, console_errors)."""
-    ctx = b.new_context()
+def open_offline(b, url: str, **context_options):
+    """A page that may only talk to 127.0.0.1; returns (page, blocked, console_errors). ``context_options`` go to
+    ``new_context`` (a viewport, say)."""
+    ctx = b.new_context(**context_options)
     page = ctx.new_page()
     blocked: list[str] = []
     errors: list[str] = []

@@ -2,8 +2,8 @@
 
 - ``version``/``release``, the HTML footer and the MyST substitutions
   ``{{ version }}`` and ``{{ build_date }}`` all come from ``cwreport.__version__``.
-- The Vega, Vega-Lite and Vega-Embed libraries are written into the book's own
-  ``_static`` from the pinned ``vl-convert-python`` package: no CDN, no network.
+- The chart library (Vega's runtime and vega-tooltip, vendored in ``cwreport/vendor``) is written into the
+  book's own ``_static``: no CDN, no network.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from . import ROOT, TITLE, __version__
 
 ASSETS = Path(__file__).parent / "assets"
-BUNDLE = "vega-bundle.js"
+BUNDLE = "cw-charts.js"
 
 
 def build_date() -> str:
@@ -70,14 +70,14 @@ def _write_libraries(app):
     if app.builder.format != "html":
         return
     _write_vega(app)
-    from .explorer import bundle_js
+    from .explorer import bundle_css, bundle_js
 
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    it = static / ITABLES_JS
-    text = bundle_js()
-    if not it.exists() or it.read_text(encoding="utf-8") != text:
-        it.write_text(text, encoding="utf-8")
+    for name, text in ((ITABLES_JS, bundle_js()), (ITABLES_CSS, bundle_css())):
+        it = static / name
+        if not it.exists() or it.read_text(encoding="utf-8") != text:
+            it.write_text(text, encoding="utf-8")
 
 
 def _write_bundle(app, exc):
@@ -87,19 +87,53 @@ def _write_bundle(app, exc):
     _write_libraries(app)
 
 
-def _write_vega(app):
-    import vl_convert
+VENDOR = Path(__file__).parent / "vendor"
+VEGA_JS = VENDOR / "vega-6.2.0.min.js"          # npm vega@6.2.0, build/vega.min.js (BSD-3-Clause)
+TOOLTIP_JS = VENDOR / "vega-tooltip-1.1.0.js"   # npm vega-tooltip@1.1.0, build/index.js (BSD-3-Clause)
+DRAW_JS = """
+/* cwDraw(el, spec): draw a chart that was compiled to Vega when its notebook ran (cwreport.charts), as SVG,
+   with vega-tooltip's tooltips; on failure the element says so and carries data-error. */
+window.cwDraw = function (el, spec) {
+  el.classList.add('cw-drawn');
+  var view = new vega.View(vega.parse(spec), {renderer: 'svg', container: el, hover: true});
+  view.tooltip(new vegaTooltip.Handler().call);
+  return view.runAsync().catch(function (e) {
+    el.setAttribute('data-error', String(e)); el.textContent = 'This chart failed to render: ' + e;
+  });
+};
+"""
 
+
+def charts_js() -> str:
+    """The chart library: Vega's runtime only (charts arrive compiled to Vega, so neither Vega-Lite nor
+    vega-embed is needed), vega-tooltip turned from an ES module into a classic script (it reads
+    isArray/isString/isObject from the vega global, which re-exports vega-util), and ``cwDraw``."""
+    import re
+
+    tip = TOOLTIP_JS.read_text(encoding="utf-8")
+    tip, n_import = re.subn(r"^import \{ isArray, isString, isObject \} from 'vega-util';$",
+                            "var isArray = vega.isArray, isString = vega.isString, isObject = vega.isObject;", tip, flags=re.M)
+    m = re.search(r"^export \{([^}]*)\};\s*$", tip, re.M)
+    if n_import != 1 or not m:
+        raise RuntimeError(f"{TOOLTIP_JS.name}: unexpected module shape; update charts_js()")
+    names = [n.strip() for n in m.group(1).split(",")]
+    pairs = ", ".join(f"{n.split(' as ')[1].strip()}: {n.split(' as ')[0].strip()}" if " as " in n else f"{n}: {n}"
+                      for n in names)
+    tip = tip[:m.start()] + f"window.vegaTooltip = {{{pairs}}};\n"
+    head = "/* vega 6.2.0 (BSD-3-Clause, UW Interactive Data Lab), vega-tooltip 1.1.0 (BSD-3-Clause), cwDraw */\n"
+    return head + VEGA_JS.read_text(encoding="utf-8") + "\n(function () {\n\"use strict\";\n" + tip + "})();\n" + DRAW_JS
+
+
+def _write_vega(app):
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     target = static / BUNDLE
-    stamp = f"/* wrapped in a function scope; vega {vl_convert.get_vega_version()} (charts are compiled to Vega when notebooks run), vega-embed {vl_convert.get_vega_embed_version()} from vl-convert-python */\n"
-    if not target.exists() or not target.read_text(encoding="utf-8").startswith(stamp):
+    text = charts_js()
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
         tmp = target.with_suffix(".tmp")
-        body = vl_convert.javascript_bundle(vl_version="6.4")
-        # Its top-level const/let names (e.g. `_`) would clash with the theme's globals.
-        tmp.write_text(stamp + "(function(){\n" + body + "\n})();\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(target)
+    (static / "vega-bundle.js").unlink(missing_ok=True)  # the former 0.9 MB bundle (vega + vega-lite + vega-embed)
 
 
 ICONS_JS = "cw-icons.js"
@@ -158,6 +192,81 @@ def _fa_icons(bundle: str, names: set[str]) -> dict[str, list]:
     return out
 
 
+FA_FONT = "vendor/fontawesome/webfonts/fa-solid-900.woff2"
+
+
+def icon_font_codepoints(css_texts: list[str], used_icons: set[str]) -> set[int]:
+    """The Font Awesome glyphs a page can show with the theme's stylesheets: every ``content``/``--pst-icon-*``
+    escape outside the ``.fa-NAME:before`` icon classes (breadcrumbs, admonitions, download links, external
+    links...), plus the icon classes of the icons the pages use (before cw-icons.js swaps them for SVG)."""
+    import re
+
+    cps: set[int] = set()
+    for css in css_texts:
+        for m in re.finditer(r"([^{}]*)\{([^{}]*)\}", css):
+            selector, body = m.group(1), m.group(2)
+            escapes = [int(h, 16) for h in re.findall(r'\\([ef][0-9a-f]{3})\b', body)]
+            if not escapes:
+                continue
+            classes = set(re.findall(r"\.fa-([a-z0-9-]+):(?::)?(?:before|after)", selector))
+            if classes and not (classes & used_icons):
+                continue  # an icon class no page uses
+            cps.update(escapes)
+    return cps
+
+
+def _subset_icon_font(outdir: Path, pages: list[Path]) -> None:
+    """Cut the theme's 156 kB solid icon font to the glyphs the stylesheets can show (a few kB, same file name)."""
+    import re
+
+    font = outdir / "_static" / FA_FONT
+    if not font.exists() or font.stat().st_size < 20_000:  # absent, or cut already (Sphinx copies the whole font
+        return                                              # again only when the theme's file differs)
+    from fontTools import subset
+
+    css = [p.read_text(encoding="utf-8") for p in (outdir / "_static").rglob("*.css")]
+    used = set(FA_EXTRA)
+    for p in pages:
+        used |= set(re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")))
+    cps = icon_font_codepoints(css, used)
+    opts = subset.Options()
+    opts.flavor = "woff2"
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    f = subset.load_font(str(font), opts)
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=sorted(cps))
+    sub.subset(f)
+    subset.save_font(f, str(font), opts)
+
+
+THEME_CSS = "styles/pydata-sphinx-theme.css"
+
+
+def _drop_unused_icon_classes(outdir: Path, pages: list[Path]) -> None:
+    """The theme's stylesheet defines ``.fa-NAME:before`` for some 1,400 icons (about 70 kB); keep the ones the pages use."""
+    import re
+
+    from .css import drop_rules
+
+    path = outdir / "_static" / THEME_CSS
+    if not path.exists():
+        return
+    used = set(FA_EXTRA)
+    for p in pages:
+        used |= set(re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")))
+    icon = re.compile(r"\.fa-([a-z0-9-]+):{1,2}(?:before|after)")
+
+    def dead(sel: str) -> bool:
+        m = icon.fullmatch(sel)
+        return bool(m) and m.group(1) not in used
+
+    text = path.read_text(encoding="utf-8")
+    new = drop_rules(text, dead)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+
+
 def _subset_icons(outdir: Path) -> None:
     """Replace the theme's 1.5 MB fontawesome.js on every page by the few icons the book uses."""
     import json
@@ -175,6 +284,8 @@ def _subset_icons(outdir: Path) -> None:
         bundle_path.unlink()
         for extra in (bundle_path.with_name("fontawesome.js.map"), bundle_path.with_name("fontawesome.js.LICENSE.txt")):
             extra.unlink(missing_ok=True)
+    _subset_icon_font(outdir, pages)
+    _drop_unused_icon_classes(outdir, pages)
     if not target.exists():
         return
     tag = re.compile(r'<script defer src="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"></script>')
@@ -219,6 +330,7 @@ def _doctree_resolved(app, doctree, docname):
 
 
 ITABLES_JS = "cw-itables.js"
+ITABLES_CSS = "cw-itables.css"
 
 
 def _page_scripts(app, pagename, templatename, context, doctree):
@@ -228,6 +340,7 @@ def _page_scripts(app, pagename, templatename, context, doctree):
         app.add_js_file(BUNDLE, priority=200)
     if 'class="cw-explorer"' in body:
         app.add_js_file(ITABLES_JS, priority=200)
+        app.add_css_file(ITABLES_CSS, priority=200)
 
 
 def setup(app):

@@ -32,7 +32,7 @@ def test_render_is_offline_and_deterministic():
     charts._seen.clear()
     b = charts.render(spec)["text/html"]
     assert a == b
-    assert "vegaEmbed(" in a and "cdn." not in a and "<script src" not in a
+    assert "cwDraw(" in a and "cdn." not in a and "<script src" not in a
     assert re.search(r'id="vis-cw-[0-9a-f]{12}"', a)
     assert 'aria-describedby="alt-' in a and "Three bars" in a and "Source: Somebody" in a
 
