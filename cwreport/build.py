@@ -240,9 +240,65 @@ def report_overdue() -> list[str]:
     return lines
 
 
+STAMP = BUILD / ".last-build.json"
+# Installed packages whose version shapes the outputs (Sphinx and the theme, execution, charts, tables, the PDF).
+TOOLS = ["jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme", "pydata-sphinx-theme", "jupyter-cache",
+         "nbclient", "ipykernel", "altair", "vl-convert-python", "pandas", "itables", "frictionless", "playwright",
+         "pikepdf", "pypdf", "fonttools"]
+INPUT_PATHS = ["book", "cwreport", "data", "seeds", "_config.yml", "_toc.yml", "CHANGELOG.md", "requirements.txt",
+               "constraints.txt", "pyproject.toml"]
+
+
+def inputs_digest() -> str:
+    """Everything the outputs are made from: the files of the book, the package, the data and the article, the
+    configuration, the build date, Python and the versions of the tools above, and the Chromium and fonts that print.
+    Files are read by content, so saving a file unchanged is no change."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .pdf import PRINT_FONTS
+    from .sphinx_ext import build_date
+
+    h = hashlib.sha256()
+    for name in INPUT_PATHS:
+        top = ROOT / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                                                   and ".ipynb_checkpoints" not in p.parts)
+        for p in files:
+            h.update(str(p.relative_to(ROOT)).encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    tools = []
+    for dist in TOOLS:
+        try:
+            tools.append(f"{dist}=={version(dist)}")
+        except PackageNotFoundError:
+            tools.append(f"{dist} absent")
+    chromium = shutil.which(os.environ.get("CHROMIUM") or "chromium") or ""
+    printing = [chromium] + [f for files in PRINT_FONTS.values() for f in files]
+    stats = [f"{f}:{os.stat(f).st_size}:{os.stat(f).st_mtime_ns}" if f and os.path.exists(f) else f"{f}: absent" for f in printing]
+    h.update("\n".join([sys.version, build_date(), *tools, *stats]).encode())
+    return h.hexdigest()
+
+
+def up_to_date(digest: str, want_pdf: bool) -> bool:
+    """The last successful build was made from exactly these inputs, and its outputs are still in place."""
+    try:
+        last = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return False
+    if last.get("inputs") != digest or not (BUILD / "html" / "index.html").exists():
+        return False
+    return not want_pdf or (last.get("pdf") and (BUILD / "pdf" / PDF_NAME).exists())
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     t0 = time.time()
+    want_pdf = "--html-only" not in argv
+    digest_inputs = inputs_digest()
+    if up_to_date(digest_inputs, want_pdf):
+        print(f"== nothing changed since the last build (files, build date, tools): _build/html"
+              f"{' and _build/pdf are' if want_pdf else ' is'} up to date ({time.time() - t0:.1f} s)")
+        return 0
+    STAMP.unlink(missing_ok=True)
     found = problems()
     if found:
         for p in found:
@@ -255,9 +311,10 @@ def main(argv=None) -> int:
     _jb("html")
     record_dependencies(notebooks)
     report_overdue()
-    if "--html-only" in argv:
+    if not want_pdf:
         write_downloads(STAGING / "_build" / "html", None)
         _replace_dir(STAGING / "_build" / "html", BUILD / "html")
+        STAMP.write_text(json.dumps({"inputs": digest_inputs, "pdf": False}))
         print(f"== HTML in _build/html ({time.time() - t0:.0f} s)")
         return 0
     _jb("singlehtml")
@@ -282,6 +339,7 @@ def main(argv=None) -> int:
     if (STAGING / "print-environment.json").exists():  # written by the print (kept when the PDF is reused)
         shutil.copy2(STAGING / "print-environment.json", out / "print-environment.json")
     stamp.write_text(digest)
+    STAMP.write_text(json.dumps({"inputs": digest_inputs, "pdf": True}))
     print(f"== HTML in _build/html, PDF in _build/pdf/{PDF_NAME} ({time.time() - t0:.0f} s)")
     return 0
 

@@ -4,31 +4,15 @@ import re
 import pytest
 
 from cwreport import __version__
-from cwreport.pdf import WAIT_CHARTS, browser, open_offline, serve
+from conftest import PAGES, chapter_notebooks
 
-from conftest import HTML, chapter_notebooks, toc_files
-
-PAGES = [f"{f}.html" for f in toc_files()]
-# Third-party noise from the theme, not from our code (see ../shared/notes/stack-facts.md).
-KNOWN = ("THEBE_JS_URL", "Got invalid theme mode")
 EXTERNAL = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)="(?:https?:)?//', re.I)
+MAX_PAGE_BYTES = 1_500_000  # a page with everything it loads (issue 14)
 
 
 @pytest.fixture(scope="module")
-def loaded(html_dir):
-    out = {}
-    with serve(html_dir) as base, browser() as b:
-        for rel in PAGES:
-            page, blocked, errors = open_offline(b, f"{base}/{rel}")
-            page.wait_for_function(WAIT_CHARTS, timeout=30_000)
-            out[rel] = {
-                "blocked": blocked,
-                "errors": [e for e in errors if not any(k in e for k in KNOWN)],
-                "charts": page.eval_on_selector_all(".cw-vis", "els => els.map(e => !!e.querySelector('svg') && !e.dataset.error)"),
-                "text": page.inner_text("body"),
-            }
-            page.context.close()
-    return out
+def loaded(browsed):
+    return browsed
 
 
 @pytest.mark.parametrize("rel", PAGES)
@@ -41,6 +25,20 @@ def test_page_offline_and_error_free(loaded, rel):
 def test_every_chart_renders_svg(loaded, rel):
     charts = loaded[rel]["charts"]
     assert len(charts) >= 2 and all(charts), f"{rel}: charts rendered {charts}"
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page_weighs_at_most_1_5_mb_with_everything_it_loads(loaded, rel):
+    res = loaded[rel]["resources"]
+    total = sum(size for _, size in res)
+    names = {url.split("?")[0].rsplit("/", 1)[-1] for url, _ in res}
+    assert rel.rsplit("/", 1)[-1] in names and len(res) >= 10, f"{rel}: the page's loads were not all seen: {names}"
+    biggest = sorted(((size, url.rsplit("/", 1)[-1]) for url, size in res), reverse=True)[:4]
+    assert total <= MAX_PAGE_BYTES, f"{rel} weighs {total / 1e6:.2f} MB with what it loads; largest: {biggest}"
+    if loaded[rel]["charts"]:  # chart pages load the chart library, and only it: no Vega-Lite, no vega-embed
+        assert "cw-charts.js" in names and not names & {"vega-bundle.js", "vega-lite.min.js", "vega-embed.min.js"}
+    else:
+        assert "cw-charts.js" not in names, f"{rel} loads the chart library but has no chart"
 
 
 def test_footer_carries_version(loaded):

@@ -1,22 +1,23 @@
 """The PDF: title page with version, contents, outline with every chapter, page numbers, charts."""
-from pypdf import PdfReader
+import pytest
 
 from cwreport import TITLE, __version__
 
 from conftest import chapter_titles
 
 
-def _reader(pdf_path):
-    return PdfReader(str(pdf_path))
+@pytest.fixture(scope="module")
+def r(pdf_reader):
+    return pdf_reader
 
 
-def test_title_page_carries_title_version_and_date(pdf_path):
-    text = _reader(pdf_path).pages[0].extract_text()
+def test_title_page_carries_title_version_and_date(r):
+    text = r.pages[0].extract_text()
     assert "Cold War 2.0, Part II" in text and f"Version {__version__}" in text and "built 20" in text
 
 
-def test_metadata(pdf_path):
-    meta = _reader(pdf_path).metadata
+def test_metadata(r):
+    meta = r.metadata
     assert meta.title == f"{TITLE} (version {__version__})"
     assert meta.author and meta.subject and meta["/Version"] == __version__
 
@@ -33,22 +34,21 @@ def _plain(t):  # Sphinx turns straight quotes into typographic ones
     return t.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"').strip()
 
 
-def test_outline_lists_every_chapter(pdf_path):
-    titles = [_plain(t) for t in _outline_titles(_reader(pdf_path).outline)]
+def test_outline_lists_every_chapter(r):
+    titles = [_plain(t) for t in _outline_titles(r.outline)]
     for chapter in chapter_titles().values():
         assert _plain(chapter) in titles, f"{chapter!r} not in the PDF outline {titles}"
 
 
-def test_contents_page_and_page_numbers(pdf_path):
-    r = _reader(pdf_path)
+def test_contents_page_and_page_numbers(r):
     assert "Contents" in r.pages[1].extract_text()
     n = len(r.pages)
     assert n >= 8
     assert f"page {n} of {n}" in r.pages[-1].extract_text()
 
 
-def test_charts_and_ledger_are_in_the_pdf(pdf_path):
-    text = "\n".join(p.extract_text() for p in _reader(pdf_path).pages)
+def test_charts_and_ledger_are_in_the_pdf(pdf_page_texts):
+    text = "\n".join(pdf_page_texts)
     flat = " ".join(text.split())
     for phrase in ("Opposition parties won 192 of 300 seats", "Yoon's approval fell to 11%",
                    "Troops broke into the Assembly 27 minutes", "Figure 3."):
@@ -70,8 +70,7 @@ def _chapter_starts(reader):
     return starts
 
 
-def test_contents_page_numbers_match_the_outline(pdf_path):
-    r = _reader(pdf_path)
+def test_contents_page_numbers_match_the_outline(r):
     contents = " ".join(_plain(r.pages[1].extract_text()).split())
     starts = _chapter_starts(r)
     for stem, title in chapter_titles().items():
@@ -79,8 +78,7 @@ def test_contents_page_numbers_match_the_outline(pdf_path):
         assert f"{' '.join(_plain(title).split())} {page_no}" in contents, f"{title!r} should show page {page_no}"
 
 
-def test_running_header_names_the_chapter(pdf_path):
-    r = _reader(pdf_path)
+def test_running_header_names_the_chapter(r):
     starts = _chapter_starts(r)
     for title in chapter_titles().values():
         nxt = r.pages[starts[_plain(title)] + 1].extract_text()

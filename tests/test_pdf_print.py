@@ -5,7 +5,6 @@ import re
 import subprocess
 
 import pytest
-from pypdf import PdfReader
 
 from cwreport import DATA
 from cwreport.build import ledger_json
@@ -15,14 +14,13 @@ from conftest import HTML
 
 
 @pytest.fixture(scope="module")
-def reader(pdf_path):
-    return PdfReader(str(pdf_path))
+def reader(pdf_reader):
+    return pdf_reader
 
 
 @pytest.fixture(scope="module")
-def page_texts(pdf_path):
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, check=True).stdout
-    return out.decode("utf-8").split("\f")
+def page_texts(pdf_page_texts):
+    return pdf_page_texts
 
 
 def test_every_glyph_is_drawn(page_texts):

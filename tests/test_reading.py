@@ -3,21 +3,10 @@ that works from file://, charts that fit every screen, and no axe-core (WCAG 2 A
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from cwreport.pdf import WAIT_CHARTS, browser
+from cwreport.pdf import WAIT_CHARTS
 
-from conftest import HTML, toc_files
-
-PAGES = [f"{f}.html" for f in toc_files()]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-               "resultTypes": ["violations"]}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
+from conftest import HTML, PAGES
 
 
 def _open(b, rel, width, dark=False):
@@ -30,28 +19,11 @@ def _open(b, rel, width, dark=False):
     return page
 
 
-MEASURE = """() => ({
-    doc: document.documentElement.scrollWidth, vw: window.innerWidth,
-    col: (document.querySelector('article.bd-article') || document.body).getBoundingClientRect().width,
-    charts: Array.from(document.querySelectorAll('.cw-vis svg')).map(s => s.getBoundingClientRect().width),
-    fluid: Array.from(document.querySelectorAll('.cw-vis[data-width="container"] svg')).map(s => s.getBoundingClientRect().width)})"""
-
-
 @pytest.fixture(scope="module")
-def measured(chromium):
-    """Each page once at 1400 px (axe-core and widths) and once at 390 px (widths)."""
-    axe = Axe()
-    out = {"axe": {}, "widths": {}}
-    for rel in PAGES:
-        page = _open(chromium, rel, 1400)
-        out["widths"][(rel, 1400)] = page.evaluate(MEASURE)
-        res = axe.run(page, options=AXE_OPTIONS)
-        out["axe"][rel] = [(v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in res.response["violations"]]
-        page.set_viewport_size({"width": 390, "height": 900})
-        page.wait_for_timeout(250)  # charts re-lay out to the narrower column
-        out["widths"][(rel, 390)] = page.evaluate(MEASURE)
-        page.context.close()
-    return out
+def measured(browsed):
+    """Each page once at 1400 px (axe-core and widths) and once at 390 px (widths): the shared browsing in conftest."""
+    return {"axe": {rel: r["axe"] for rel, r in browsed.items()},
+            "widths": {(rel, w): r["widths"][w] for rel, r in browsed.items() for w in (1400, 390)}}
 
 
 @pytest.fixture(scope="module")
