@@ -54,8 +54,8 @@ def table() -> str:
     )
     # itables gives every cell of its no-JavaScript fallback table the same inline style (1,600 times); one rule in
     # cw-itables.css does the same.
-    out = out.replace(f'<div id="cw-claims_fallback"><table style="border-collapse:collapse">',
-                      f'<div id="cw-claims_fallback"><table class="cw-fallback">')
+    out = out.replace('<div id="cw-claims_fallback"><table style="border-collapse:collapse">',
+                      '<div id="cw-claims_fallback"><table class="cw-fallback">')
     out = out.replace(f' style="{FALLBACK_CELL}"', "")
     return f'<div class="{MARKER}">{out}</div>'
 

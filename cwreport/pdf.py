@@ -111,17 +111,31 @@ def font_versions() -> dict[str, str]:
     return out
 
 
+_PLAYWRIGHT = None
+
+
+def _playwright():
+    """One Playwright driver per process, started on first use: several browsers may then be open at once (a test
+    session keeps one open while another test prints with its own fonts)."""
+    global _PLAYWRIGHT
+    if _PLAYWRIGHT is None:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        _PLAYWRIGHT = sync_playwright().start()
+        atexit.register(_PLAYWRIGHT.stop)
+    return _PLAYWRIGHT
+
+
 @contextmanager
 def browser(print_fonts: bool = False):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                              env=font_env() if print_fonts else None)
-        try:
-            yield b
-        finally:
-            b.close()
+    b = _playwright().chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                      env=font_env() if print_fonts else None)
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 def open_offline(b, url: str, **context_options):
