@@ -104,12 +104,21 @@ window.cwDraw = function (el, spec) {
 """
 
 
+VENDOR_SHA256 = {VEGA_JS.name: "ea6a5936381d06f912466354e2b6a20eb66c4d41f1ca9dff1e0236dfee6ee392",
+                 TOOLTIP_JS.name: "205ced807469e18e8a2f92f492f269e4aa3dab653691672909609f9252ba720b"}
+
+
 def charts_js() -> str:
     """The chart library: Vega's runtime only (charts arrive compiled to Vega, so neither Vega-Lite nor
     vega-embed is needed), vega-tooltip turned from an ES module into a classic script (it reads
     isArray/isString/isObject from the vega global, which re-exports vega-util), and ``cwDraw``."""
     import re
 
+    import hashlib
+
+    for f in (VEGA_JS, TOOLTIP_JS):
+        if hashlib.sha256(f.read_bytes()).hexdigest() != VENDOR_SHA256[f.name]:
+            raise RuntimeError(f"{f}: not the pinned file (SHA-256 differs); restore it from the npm package")
     tip = TOOLTIP_JS.read_text(encoding="utf-8")
     tip, n_import = re.subn(r"^import \{ isArray, isString, isObject \} from 'vega-util';$",
                             "var isArray = vega.isArray, isString = vega.isString, isObject = vega.isObject;", tip, flags=re.M)

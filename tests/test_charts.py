@@ -71,3 +71,23 @@ def test_each_chapter_has_charts_that_render_statically(nb):
         assert svg.count("<path") + svg.count("<rect") > 5
         first_title_word = spec["title"]["text"][0].split()[0]
         assert first_title_word in svg
+
+
+def test_chart_library_is_vegas_runtime_only():
+    """The page-side library: the pinned Vega runtime, vega-tooltip as a classic script, and cwDraw; no Vega-Lite,
+    no vega-embed, no module syntax left (it must also run from file://)."""
+    from cwreport.sphinx_ext import charts_js
+
+    js = charts_js()
+    assert "window.vegaTooltip = {" in js and "Handler: Handler" in js and "window.cwDraw = function" in js
+    assert "vegaEmbed" not in js and "vegaLite" not in js and not re.search(r"^(import|export) ", js, re.M)
+    assert 500_000 < len(js.encode()) < 560_000
+
+
+def test_explorer_library_is_a_classic_script_with_trimmed_css():
+    from cwreport.explorer import bundle_css, bundle_js
+
+    js, css = bundle_js(), bundle_css()
+    assert "export{" not in js and "Promise.resolve({" in js and "ITable:" in js
+    assert "new Blob([atob(" not in js  # the former base64 copy imported as a blob
+    assert ".dtsp-" not in css and ".dt-layout-row" in css and "table.cw-fallback" in css
