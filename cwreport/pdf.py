@@ -162,7 +162,7 @@ def open_offline(b, url: str, **context_options):
 
 
 WAIT_CHARTS = """() => Array.from(document.querySelectorAll('.cw-vis')).every(
-    el => el.querySelector('svg, canvas') || el.hasAttribute('data-error'))"""
+    el => (el.querySelector('svg, canvas') && el.hasAttribute('data-drawn')) || el.hasAttribute('data-error'))"""
 
 PREPARE_PRINT = r"""(meta) => {
   // In the single-page build each chapter is the <section> after a <span id="document-...">.

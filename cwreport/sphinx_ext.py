@@ -91,16 +91,71 @@ VENDOR = Path(__file__).parent / "vendor"
 VEGA_JS = VENDOR / "vega-6.2.0.min.js"          # npm vega@6.2.0, build/vega.min.js (BSD-3-Clause)
 TOOLTIP_JS = VENDOR / "vega-tooltip-1.1.0.js"   # npm vega-tooltip@1.1.0, build/index.js (BSD-3-Clause)
 DRAW_JS = """
-/* cwDraw(el, spec): draw a chart that was compiled to Vega when its notebook ran (cwreport.charts), as SVG,
-   with vega-tooltip's tooltips; on failure the element says so and carries data-error. */
-window.cwDraw = function (el, spec) {
-  el.classList.add('cw-drawn');
-  var view = new vega.View(vega.parse(spec), {renderer: 'svg', container: el, hover: true});
-  view.tooltip(new vegaTooltip.Handler().call);
-  return view.runAsync().catch(function (e) {
-    el.setAttribute('data-error', String(e)); el.textContent = 'This chart failed to render: ' + e;
-  });
-};
+/* cwDraw(el, spec): draw a chart that was compiled to Vega when its notebook ran (cwreport.charts), as SVG, with
+   vega-tooltip's tooltips; on failure the element says so and carries data-error.
+   A chart that takes its column's width ("container") is laid out at the column's width, but never narrower than
+   MIN px: in a narrower column (a phone) it is laid out at MIN px and the SVG is scaled down whole, so that titles,
+   legends and labels are never cut or squeezed together. Whatever a chart draws outside its own box (a wide legend)
+   is brought inside by widening the SVG's viewBox, so nothing is clipped on screen or in print. */
+(function () {
+  var MIN = 560;
+  function fit(el) {
+    var svg = el.querySelector('svg');
+    if (!svg) return;
+    var vb = svg.viewBox.baseVal, has = vb && vb.width > 0, bb = svg.getBBox();
+    var bx = has ? vb.x : 0, by = has ? vb.y : 0;
+    var w = has ? vb.width : +svg.getAttribute('width'), h = has ? vb.height : +svg.getAttribute('height');
+    var x0 = Math.floor(Math.min(bx, bb.x)), y0 = Math.floor(Math.min(by, bb.y));
+    var x1 = Math.ceil(Math.max(bx + w, bb.x + bb.width)), y1 = Math.ceil(Math.max(by + h, bb.y + bb.height));
+    if (x0 < bx || y0 < by || x1 > bx + w || y1 > by + h) {
+      svg.setAttribute('viewBox', [x0, y0, x1 - x0, y1 - y0].join(' '));
+      svg.setAttribute('width', x1 - x0);
+      svg.setAttribute('height', y1 - y0);
+    }
+  }
+  function columnWidth(el) { return Math.max(el.clientWidth || 0, MIN); }
+  window.cwDraw = function (el, spec) {
+    el.classList.add('cw-drawn');
+    var fluid = el.getAttribute('data-width') === 'container';
+    if (fluid) {
+      spec = JSON.parse(JSON.stringify(spec));
+      (spec.signals || []).forEach(function (s) {
+        if (s.name === 'width') { s.init = String(columnWidth(el)); delete s.on; delete s.update; }
+      });
+    }
+    var view = new vega.View(vega.parse(spec), {renderer: 'svg', container: el, hover: true});
+    view.tooltip(new vegaTooltip.Handler().call);
+    // Vega may lay a chart out twice (autosize) and re-renders on resize: fit after every change to the SVG's box.
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; fit(el); });
+    }).observe(el, {subtree: true, childList: true, attributes: true, attributeFilter: ['width', 'height', 'viewBox']});
+    var settle = function () {
+      return new Promise(function (ok) { requestAnimationFrame(function () { requestAnimationFrame(ok); }); })
+        .then(function () { fit(el); el.setAttribute('data-drawn', ''); });
+    };
+    var done = view.runAsync().then(settle);
+    if (fluid) {
+      var last = columnWidth(el), timer = null;
+      window.addEventListener('resize', function () {
+        if (columnWidth(el) !== last) el.removeAttribute('data-drawn');
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var now = columnWidth(el);
+          if (now === last) return;
+          last = now;
+          el.removeAttribute('data-drawn');  // re-laid out: WAIT_CHARTS waits for it again
+          view.signal('width', now).runAsync().then(settle);
+        }, 60);
+      });
+    }
+    return done.catch(function (e) {
+      el.setAttribute('data-error', String(e)); el.textContent = 'This chart failed to render: ' + e;
+    });
+  };
+})();
 """
 
 

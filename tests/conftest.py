@@ -97,7 +97,16 @@ MEASURE = """() => ({
     doc: document.documentElement.scrollWidth, vw: window.innerWidth,
     col: (document.querySelector('article.bd-article') || document.body).getBoundingClientRect().width,
     charts: Array.from(document.querySelectorAll('.cw-vis svg')).map(s => s.getBoundingClientRect().width),
-    fluid: Array.from(document.querySelectorAll('.cw-vis[data-width="container"] svg')).map(s => s.getBoundingClientRect().width)})"""
+    fluid: Array.from(document.querySelectorAll('.cw-vis[data-width="container"] svg')).map(s => s.getBoundingClientRect().width),
+    // the width a fluid chart was laid out at (its viewBox), and the charts that draw outside their own box (cut off)
+    layout: Array.from(document.querySelectorAll('.cw-vis[data-width="container"] svg')).map(s =>
+        (s.viewBox.baseVal && s.viewBox.baseVal.width) || +s.getAttribute('width')),
+    cut: Array.from(document.querySelectorAll('.cw-vis svg')).filter(s => {
+        const vb = s.viewBox.baseVal, has = vb && vb.width > 0, bb = s.getBBox();
+        const x0 = has ? vb.x : 0, y0 = has ? vb.y : 0;
+        const w = has ? vb.width : +s.getAttribute('width'), h = has ? vb.height : +s.getAttribute('height');
+        return bb.x < x0 - 1 || bb.y < y0 - 1 || bb.x + bb.width > x0 + w + 1 || bb.y + bb.height > y0 + h + 1;
+    }).map(s => s.closest('figure').id)})"""
 KNOWN = ("THEBE_JS_URL", "Got invalid theme mode")  # third-party noise from the theme (../shared/notes/stack-facts.md)
 
 
@@ -134,7 +143,8 @@ def browsed(html_dir, chromium):
             res = axe.run(page, options=AXE_OPTIONS)
             r["axe"] = [(v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in res.response["violations"]]
             page.set_viewport_size({"width": 390, "height": 900})
-            page.wait_for_timeout(250)  # charts re-lay out to the narrower column
+            page.wait_for_timeout(100)  # the resize event, then charts re-lay out to the narrower column
+            page.wait_for_function(WAIT_CHARTS, timeout=30_000)
             r["widths"][390] = page.evaluate(MEASURE)
             page.context.close()
             out[rel] = r

@@ -48,6 +48,15 @@ def test_no_sideways_scroll_and_charts_fit_at_390px(widths, rel):
     assert all(c <= 390 for c in w["charts"]), f"{rel}: a chart is wider than the screen: {w['charts']}"
 
 
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_chart_is_cut_or_squeezed(widths, rel):
+    """Everything a chart draws lies inside its SVG at both widths (titles and legends are not clipped, on screen or in
+    print), and on a phone a chart is laid out at 560 px or more and scaled down whole rather than squeezed."""
+    for w in (1400, 390):
+        assert widths[(rel, w)]["cut"] == [], f"{rel} at {w} px: charts drawn beyond their box {widths[(rel, w)]['cut']}"
+    assert all(x >= 560 for x in widths[(rel, 390)]["layout"]), f"{rel}: charts laid out narrower than 560 px at 390 px"
+
+
 def test_charts_use_the_text_column_at_1400px(widths):
     for rel in PAGES:
         w = widths[(rel, 1400)]
