@@ -96,7 +96,8 @@ DRAW_JS = """
    A chart that takes its column's width ("container") is laid out at the column's width, but never narrower than
    MIN px: in a narrower column (a phone) it is laid out at MIN px and the SVG is scaled down whole, so that titles,
    legends and labels are never cut or squeezed together. Whatever a chart draws outside its own box (a wide legend)
-   is brought inside by widening the SVG's viewBox, so nothing is clipped on screen or in print. */
+   is brought inside by widening the SVG's viewBox, so nothing is clipped on screen or in print. data-drawn holds the
+   time the chart was settled, in ms since the page began to load. */
 (function () {
   var MIN = 560;
   function fit(el) {
@@ -134,7 +135,7 @@ DRAW_JS = """
     }).observe(el, {subtree: true, childList: true, attributes: true, attributeFilter: ['width', 'height', 'viewBox']});
     var settle = function () {
       return new Promise(function (ok) { requestAnimationFrame(function () { requestAnimationFrame(ok); }); })
-        .then(function () { fit(el); el.setAttribute('data-drawn', ''); });
+        .then(function () { fit(el); el.setAttribute('data-drawn', String(Math.round(performance.now()))); });
     };
     var done = view.runAsync().then(settle);
     if (fluid) {
