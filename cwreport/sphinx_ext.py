@@ -141,6 +141,7 @@ DRAW_JS = """
     if (fluid) {
       var last = columnWidth(el), timer = null;
       window.addEventListener('resize', function () {
+        if (window.matchMedia('print').matches) return;  // printing lays out the page, it does not resize the screen
         if (columnWidth(el) !== last) el.removeAttribute('data-drawn');
         clearTimeout(timer);
         timer = setTimeout(function () {
