@@ -66,7 +66,7 @@ def browse(html_dir: Path) -> dict[str, tuple[int, int, float]]:
     from urllib.parse import unquote, urlparse
 
     sys.path.insert(0, str(ROOT))
-    from cwreport.pdf import WAIT_CHARTS, browser, open_offline, serve
+    from cwreport.pdf import PAGE_RESOURCES, WAIT_CHARTS, browser, open_offline, serve
 
     out = {}
     with serve(html_dir) as base, browser() as b:
@@ -78,8 +78,7 @@ def browse(html_dir: Path) -> dict[str, tuple[int, int, float]]:
             last = p.evaluate("() => Math.max(...Array.from(document.querySelectorAll('.cw-vis')).map(e => +e.dataset.drawn))")
             drawn = last / 1000 if isinstance(last, (int, float)) and last > 0 else None
             p.evaluate("document.fonts.ready.then(() => true)")
-            res = p.evaluate("""() => performance.getEntriesByType('navigation').concat(
-                performance.getEntriesByType('resource')).map(e => [e.name, e.decodedBodySize])""")
+            res = p.evaluate(PAGE_RESOURCES)
             p.context.close()
             assert not blocked, f"{page.name} asked another host: {blocked}"
             raw = sum(size for _, size in res)

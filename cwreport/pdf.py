@@ -164,6 +164,10 @@ def open_offline(b, url: str, **context_options):
 WAIT_CHARTS = """() => Array.from(document.querySelectorAll('.cw-vis')).every(
     el => (el.querySelector('svg, canvas') && el.hasAttribute('data-drawn')) || el.hasAttribute('data-error'))"""
 
+# What a page loaded: [url, bytes as decoded] for the page itself and every resource it asked for.
+PAGE_RESOURCES = """() => performance.getEntriesByType('navigation').concat(
+    performance.getEntriesByType('resource')).map(e => [e.name, e.decodedBodySize])"""
+
 PREPARE_PRINT = r"""(meta) => {
   // In the single-page build each chapter is the <section> after a <span id="document-...">.
   const art = document.querySelector('article.bd-article') || document.body;

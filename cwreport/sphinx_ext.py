@@ -169,9 +169,8 @@ def charts_js() -> str:
     """The chart library: Vega's runtime only (charts arrive compiled to Vega, so neither Vega-Lite nor
     vega-embed is needed), vega-tooltip turned from an ES module into a classic script (it reads
     isArray/isString/isObject from the vega global, which re-exports vega-util), and ``cwDraw``."""
-    import re
-
     import hashlib
+    import re
 
     for f in (VEGA_JS, TOOLTIP_JS):
         if hashlib.sha256(f.read_bytes()).hexdigest() != VENDOR_SHA256[f.name]:
@@ -281,19 +280,14 @@ def icon_font_codepoints(css_texts: list[str], used_icons: set[str]) -> set[int]
     return cps
 
 
-def _subset_icon_font(outdir: Path, pages: list[Path]) -> None:
+def _subset_icon_font(outdir: Path, used: set[str]) -> None:
     """Cut the theme's 156 kB solid icon font to the glyphs the stylesheets can show (a few kB, same file name)."""
-    import re
-
     font = outdir / "_static" / FA_FONT
     if not font.exists() or font.stat().st_size < 20_000:  # absent, or cut already (Sphinx copies the whole font
         return                                              # again only when the theme's file differs)
     from fontTools import subset
 
     css = [p.read_text(encoding="utf-8") for p in (outdir / "_static").rglob("*.css")]
-    used = set(FA_EXTRA)
-    for p in pages:
-        used |= set(re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")))
     cps = icon_font_codepoints(css, used)
     opts = subset.Options()
     opts.flavor = "woff2"
@@ -309,7 +303,7 @@ def _subset_icon_font(outdir: Path, pages: list[Path]) -> None:
 THEME_CSS = "styles/pydata-sphinx-theme.css"
 
 
-def _drop_unused_icon_classes(outdir: Path, pages: list[Path]) -> None:
+def _drop_unused_icon_classes(outdir: Path, used: set[str]) -> None:
     """The theme's stylesheet defines ``.fa-NAME:before`` for some 1,400 icons (about 70 kB); keep the ones the pages use."""
     import re
 
@@ -318,9 +312,6 @@ def _drop_unused_icon_classes(outdir: Path, pages: list[Path]) -> None:
     path = outdir / "_static" / THEME_CSS
     if not path.exists():
         return
-    used = set(FA_EXTRA)
-    for p in pages:
-        used |= set(re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")))
     icon = re.compile(r"\.fa-([a-z0-9-]+):{1,2}(?:before|after)")
 
     def dead(sel: str) -> bool:
@@ -341,17 +332,17 @@ def _subset_icons(outdir: Path) -> None:
     bundle_path = outdir / "_static" / FA_BUNDLE
     target = outdir / "_static" / ICONS_JS
     pages = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+    used = set(FA_EXTRA)  # the icons the pages use
+    for p in pages:
+        used |= {n for n in re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")) if n not in FA_SKIP}
     if bundle_path.exists():
-        used = set(FA_EXTRA)
-        for p in pages:
-            used |= {n for n in re.findall(r'\bfa-([a-z0-9-]+)', p.read_text(encoding="utf-8")) if n not in FA_SKIP}
         icons = _fa_icons(bundle_path.read_text(encoding="utf-8"), used)
         target.write_text(ICONS_TEMPLATE % json.dumps(icons, sort_keys=True), encoding="utf-8")
         bundle_path.unlink()
         for extra in (bundle_path.with_name("fontawesome.js.map"), bundle_path.with_name("fontawesome.js.LICENSE.txt")):
             extra.unlink(missing_ok=True)
-    _subset_icon_font(outdir, pages)
-    _drop_unused_icon_classes(outdir, pages)
+    _subset_icon_font(outdir, used)
+    _drop_unused_icon_classes(outdir, used)
     if not target.exists():
         return
     tag = re.compile(r'<script defer src="((?:\.\./)*)_static/scripts/fontawesome\.js\?digest=[0-9a-f]+"></script>')

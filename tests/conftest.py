@@ -117,7 +117,7 @@ def browsed(html_dir, chromium):
     its widths; then at 390 px, its widths again. (test_html and test_reading read this; they run on one worker.)"""
     from axe_playwright_python.sync_playwright import Axe
 
-    from cwreport.pdf import WAIT_CHARTS, open_offline, serve
+    from cwreport.pdf import PAGE_RESOURCES, WAIT_CHARTS, open_offline, serve
 
     axe = Axe()
     out = {}
@@ -128,8 +128,7 @@ def browsed(html_dir, chromium):
             page.wait_for_function(WAIT_CHARTS, timeout=30_000)
             drawn = time.perf_counter() - t0
             page.evaluate("document.fonts.ready.then(() => true)")
-            weight = page.evaluate("""() => performance.getEntriesByType('navigation').concat(
-                performance.getEntriesByType('resource')).map(e => [e.name, e.decodedBodySize])""")
+            weight = page.evaluate(PAGE_RESOURCES)
             r = {  # requests and console errors as the page loaded, before axe-core adds its own
                 "blocked": list(blocked),
                 "errors": [e for e in errors if not any(k in e for k in KNOWN)],
